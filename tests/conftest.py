@@ -1,0 +1,93 @@
+"""Shared fixtures: tiny corpora the tests make themselves, and tiny trained runs.
+
+Nothing here needs ../shared/tfds or the network; tests that use the real
+datasets ask for `real_data_dir`, which skips with a reason when it is absent.
+"""
+
+import os
+import random
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_TFDS = os.path.join(os.path.dirname(REPO), "shared", "tfds")
+
+# Tiny hyperparameters: seconds per run, yet every code path (stacked LSTMs, bidirectional, masks).
+TINY_CHARLM = dict(sequence_length=20, embedding_dim=8, lstm_units=32, lstm_layers=2, dropout=0.1,
+                   batch_size=16, epochs=2, learning_rate=0.01, patience=2)
+TINY_SENTIMENT = dict(max_tokens=200, sequence_length=24, embedding_dim=16, lstm_units=8, lstm_layers=1,
+                      dense_units=8, dropout=0.1, batch_size=8, epochs=2, learning_rate=0.01, patience=2)
+
+POSITIVE = ["a wonderful moving film", "great acting and a superb story", "i loved it, brilliant",
+            "delightful, funny and warm", "an excellent, beautiful movie"]
+NEGATIVE = ["an awful boring film", "terrible acting and a dull story", "i hated it, dreadful",
+            "tedious, stupid and cold", "a bad, ugly waste of time"]
+
+
+def make_play(n_lines: int, seed: int = 0) -> str:
+    """Pseudo-play text with speakers and verse: enough structure for a char LM to learn."""
+    rng = random.Random(seed)
+    speakers = ["ROMEO", "JULIET", "FRIAR", "NURSE"]
+    words = "love night day sweet death fair heart doth thou art my the and of to".split()
+    lines = []
+    for _ in range(n_lines):
+        lines.append(f"{rng.choice(speakers)}:\n" + " ".join(rng.choice(words) for _ in range(rng.randint(4, 9))) + ".\n")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def text_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus") / "play.txt"
+    path.write_text(make_play(800), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def review_dir(tmp_path_factory):
+    """DIR/train/{neg,pos} and DIR/test/{neg,pos}: the aclImdb layout."""
+    root = tmp_path_factory.mktemp("reviews")
+    rng = random.Random(1)
+    for split, n in (("train", 120), ("test", 40)):
+        for label, phrases in (("neg", NEGATIVE), ("pos", POSITIVE)):
+            folder = root / split / label
+            folder.mkdir(parents=True)
+            for i in range(n):
+                text = " ".join(rng.sample(phrases, 2)) + f" review {i}"
+                (folder / f"{i}.txt").write_text(text, encoding="utf-8")
+    return str(root)
+
+
+@pytest.fixture(scope="session")
+def charlm_run(tmp_path_factory, text_file):
+    import textlstm
+
+    out = str(tmp_path_factory.mktemp("runs") / "charlm")
+    textlstm.train("charlm", out, text_file=text_file, verbose=0, **TINY_CHARLM)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sentiment_run(tmp_path_factory, review_dir):
+    import textlstm
+
+    out = str(tmp_path_factory.mktemp("runs") / "sentiment")
+    textlstm.train("sentiment", out, directory=review_dir, verbose=0, **TINY_SENTIMENT)
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_data_dir():
+    if not os.path.isdir(os.path.join(SHARED_TFDS, "imdb_reviews")):
+        pytest.skip(f"the prepared TFDS data dir {SHARED_TFDS} is absent (fresh clone without ../shared)")
+    return SHARED_TFDS
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for running the installed `textlstm` console script."""
+    env = dict(os.environ)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    env.pop("TF_CONFIG", None)
+    return env

@@ -1,0 +1,90 @@
+"""Train -> save -> load -> predict through the Python API, for both model kinds."""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import textlstm
+from textlstm.errors import TextLSTMError
+
+RUN_FILES = ["model.keras", "config.json", "vocabulary.json", "metrics.json", "curves.png", "history.csv"]
+
+
+def test_sentiment_run_artifacts_and_round_trip(sentiment_run):
+    for name in RUN_FILES:
+        assert os.path.isfile(os.path.join(sentiment_run, name)), name
+    metrics = json.load(open(os.path.join(sentiment_run, "metrics.json")))
+    assert metrics["test"]["examples"] == 80 and 0 <= metrics["test"]["accuracy"] <= 1
+    assert metrics["training"]["reviews_per_second"] > 0 and metrics["environment"]["tensorflow"]
+    classifier = textlstm.load_sentiment(sentiment_run)
+    texts = ["a wonderful moving film", "an awful boring film"]
+    first = classifier.predict_proba(texts)
+    again = textlstm.load_sentiment(sentiment_run).predict_proba(texts)
+    np.testing.assert_array_equal(first, again)  # identical after the round trip
+    # plain Keras loads it too, no textlstm import needed
+    plain = keras.saving.load_model(os.path.join(sentiment_run, "model.keras"))
+    np.testing.assert_allclose(plain(tf.constant(texts)).numpy()[:, 0], first, atol=1e-6)
+    single = classifier.predict("a wonderful moving film")
+    assert single.label in ("positive", "negative") and 0 <= single.positive_probability <= 1
+    assert [p.label for p in classifier.predict(texts)] == [("positive" if p > 0.5 else "negative") for p in first]
+
+
+def test_tiny_sentiment_model_learned_the_toy_task(sentiment_run):
+    classifier = textlstm.load_sentiment(sentiment_run)
+    p = classifier.predict_proba(["great acting and a superb story", "terrible acting and a dull story"])
+    assert p[0] > p[1]
+
+
+def test_charlm_run_artifacts_and_round_trip(charlm_run):
+    for name in RUN_FILES:
+        assert os.path.isfile(os.path.join(charlm_run, name)), name
+    metrics = json.load(open(os.path.join(charlm_run, "metrics.json")))
+    heldout = metrics["heldout"]
+    assert heldout["bits_per_char"] == pytest.approx(heldout["loss_nats_per_char"] / np.log(2))
+    assert metrics["training"]["characters_per_second"] > 0
+    vocabulary = json.load(open(os.path.join(charlm_run, "vocabulary.json")))
+    assert vocabulary[:2] == ["", "[UNK]"]
+    model = keras.saving.load_model(os.path.join(charlm_run, "model.keras"))
+    ids = np.array([[2, 3, 4, 5]], "int32")
+    assert model(ids).shape == (1, 4, len(vocabulary))
+    a = textlstm.load_generator(charlm_run).generate("ROMEO:", length=50, seed=1)
+    b = textlstm.load_generator(charlm_run).generate("ROMEO:", length=50, seed=1)
+    assert a == b
+
+
+def test_fresh_process_loads_model_keras_with_keras_alone(charlm_run, sentiment_run, tmp_path):
+    code = (
+        "import sys, keras, tensorflow as tf\n"
+        "assert 'textlstm' not in sys.modules\n"
+        f"m = keras.saving.load_model({os.path.join(sentiment_run, 'model.keras')!r})\n"
+        "print(float(m(tf.constant(['a wonderful film']))[0, 0]))\n"
+        f"c = keras.saving.load_model({os.path.join(charlm_run, 'model.keras')!r})\n"
+        "print(c(tf.constant([[2, 3]])).shape)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_load_errors_name_the_path(tmp_path):
+    with pytest.raises(TextLSTMError, match="does not exist"):
+        textlstm.load_sentiment(tmp_path / "nope")
+    with pytest.raises(TextLSTMError, match="no model.keras"):
+        textlstm.load_generator(tmp_path)
+    (tmp_path / "model.keras").write_bytes(b"PK\x03\x04 truncated")
+    (tmp_path / "config.json").write_text('{"kind": "sentiment"}')
+    with pytest.raises(TextLSTMError, match=str(tmp_path)):
+        textlstm.load_sentiment(tmp_path)
+
+
+def test_predict_input_errors(sentiment_run):
+    classifier = textlstm.load_sentiment(sentiment_run)
+    for bad, word in (("", "empty"), ("   \n", "empty"), ([], "at least one"), (["ok", ""], r"text\[1\]"), (5, "string")):
+        with pytest.raises(TextLSTMError, match=word):
+            classifier.predict(bad)

@@ -1,0 +1,48 @@
+"""Against the prepared TFDS data in ../shared/tfds; skipped (with the reason) where it is absent."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from textlstm import data
+from textlstm.config import CharLMConfig, SentimentConfig
+
+TEXTLSTM = os.path.join(os.path.dirname(sys.executable), "textlstm")
+
+
+def test_tiny_shakespeare_is_nanogpts_split(real_data_dir):
+    train, validation, test = data.char_text_splits(CharLMConfig(), real_data_dir)
+    assert len(train) == 1_003_854  # nanoGPT's first 90%
+    assert test.startswith(validation)  # "validation+test": the held-out 10%, in order
+    assert len(test) == 111_540
+    assert train.startswith("First Citizen:")
+
+
+def test_imdb_splits_and_labels(real_data_dir):
+    train, validation, test = data.classification_splits(SentimentConfig(), real_data_dir)
+    assert {int(y) for _, y in train.take(200)} == {0, 1}
+    assert sum(1 for _ in validation) == 2_500  # train[90%:]
+
+
+@pytest.mark.slow
+def test_cli_trains_both_kinds_on_real_data_with_small_settings(real_data_dir, tmp_path, cli_env):
+    env = dict(cli_env, TFDS_DATA_DIR=real_data_dir)
+    runs = {
+        "sentiment": ["--set", "train_split=train[:3%]", "--set", "validation_split=train[97%:]",
+                      "--set", "test_split=test[:2%]", "--set", "max_tokens=3000", "--set", "sequence_length=100"],
+        "charlm": ["--set", "lstm_units=32", "--set", "embedding_dim=8", "--set", "lstm_layers=1",
+                   "--set", "batch_size=256"],
+    }
+    for kind, sets in runs.items():
+        out = str(tmp_path / kind)
+        r = subprocess.run([TEXTLSTM, "train", kind, "--out", out, "--quiet", "--set", "epochs=1", *sets],
+                           env=env, capture_output=True, text=True, timeout=400)
+        assert r.returncode == 0, r.stderr[-3000:]
+        metrics = json.load(open(os.path.join(out, "metrics.json")))
+        if kind == "sentiment":
+            assert metrics["test"]["examples"] == 500
+        else:
+            assert metrics["heldout"]["characters"] == 111_539

@@ -1,0 +1,171 @@
+"""The `textlstm` command: train, evaluate, predict, generate (and export, demo).
+
+Every TextLSTMError becomes one line on stderr and exit status 2; a traceback
+means a bug in textlstm.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from textlstm.errors import TextLSTMError
+
+
+def _add_data_args(p):
+    p.add_argument("--data-dir", help="TFDS data dir (default: $TFDS_DATA_DIR, else TFDS's own)")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="textlstm", description="LSTM text models on Keras 3 + TensorFlow.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train a model into RUN_DIR (resumes if RUN_DIR has a backup)")
+    p.add_argument("kind", choices=["sentiment", "charlm"])
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--config", help="JSON config file (defaults: textlstm/config.py)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu", "tpu"])
+    p.add_argument("--dataset", help="TFDS dataset name (e.g. yelp_polarity_reviews)")
+    p.add_argument("--text-key", help="TFDS feature holding the text")
+    p.add_argument("--label-key", help="TFDS feature holding the label (sentiment)")
+    p.add_argument("--directory", help="sentiment: folder of class subfolders of .txt files")
+    p.add_argument("--text-file", help="charlm: any UTF-8 text file")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_data_args(p)
+
+    p = sub.add_parser("evaluate", help="test-split figures of a trained model")
+    p.add_argument("run_dir")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--update-metrics", action="store_true", help="also record them in RUN_DIR/metrics.json")
+    _add_data_args(p)
+
+    p = sub.add_parser("predict", help="sentiment of texts (arguments, --file, or stdin lines)")
+    p.add_argument("run_dir")
+    p.add_argument("texts", nargs="*")
+    p.add_argument("--file", help="one text per line")
+    p.add_argument("--json", action="store_true", help="print JSON lines")
+
+    p = sub.add_parser("generate", help="generate text with a character model")
+    p.add_argument("run_dir")
+    p.add_argument("--prompt", action="append", help="repeat for a batch (default: empty prompt)")
+    p.add_argument("--length", type=int, default=200)
+    p.add_argument("--temperature", type=float, default=0.8)
+    p.add_argument("--top-k", type=int, default=0, help="0: off")
+    p.add_argument("--top-p", type=float, default=1.0, help="1: off")
+    p.add_argument("--seed", type=int, help="same seed and settings -> same text")
+    p.add_argument("--stop", help="stop before this string")
+    p.add_argument("--continuation-only", action="store_true", help="do not repeat the prompt")
+    return parser
+
+
+def cmd_train(args):
+    from textlstm import config as config_lib
+    from textlstm.training import train
+
+    config = config_lib.load_config(args.config) if args.config else config_lib.default_config(args.kind)
+    if config.kind != args.kind:
+        raise TextLSTMError(f"--config {args.config} is a {config.kind!r} config, not {args.kind!r}")
+    overrides = {}
+    for flag, key in (("dataset", "dataset"), ("text_key", "text_key"), ("label_key", "label_key"),
+                      ("directory", "directory"), ("text_file", "text_file")):
+        if getattr(args, flag) is not None:
+            overrides[key] = getattr(args, flag)
+    overrides.update(config_lib.parse_set_arguments(args.set))
+    config = config_lib.apply_overrides(config, overrides)
+    metrics = train(config, args.out, data_dir=args.data_dir, device=args.device, verbose=0 if args.quiet else None)
+    print(json.dumps({k: v for k, v in metrics.items() if k != "environment"}, indent=2))
+    print(f"Saved to {args.out}")
+
+
+def cmd_evaluate(args):
+    from textlstm import data, evaluation, loading
+    from textlstm.artifacts import write_json
+
+    folder = loading.model_folder(args.run_dir)
+    config = loading.load_folder_config(folder)
+    if config.kind == "sentiment":
+        from textlstm.sentiment_classifier import SentimentClassifier
+
+        classifier = SentimentClassifier.load(folder)
+        _, _, test = data.classification_splits(config, args.data_dir)
+        if test is None:
+            raise TextLSTMError(f"{folder} was trained on a directory without test/: nothing to evaluate")
+        result = {"test": evaluation.evaluate_sentiment(classifier.model, test, config.test_split)}
+        lines = [f"accuracy: {result['test']['accuracy']:.4f}", f"loss: {result['test']['loss']:.4f}",
+                 f"examples: {result['test']['examples']} ({config.dataset} {config.test_split})"]
+    else:
+        from textlstm.text_generator import TextGenerator
+
+        generator = TextGenerator.load(folder)
+        _, _, text = data.char_text_splits(config, args.data_dir)
+        r = evaluation.evaluate_charlm(generator.model, generator.vocabulary, text)
+        r["splits"] = config.test_split if not config.text_file else "last 5% of the file"
+        result = {"heldout": r}
+        lines = [f"loss: {r['loss_nats_per_char']:.4f} nats/char", f"bits/char: {r['bits_per_char']:.4f}",
+                 f"perplexity: {r['perplexity']:.3f}", f"characters: {r['characters']} ({r['splits']})"]
+    print(json.dumps(result, indent=2) if args.json else "\n".join(lines))
+    if args.update_metrics:
+        metrics = loading.load_folder_metrics(folder)
+        metrics.update(result)
+        write_json(os.path.join(folder, "metrics.json"), metrics)
+
+
+def _read_lines(path):
+    """Non-blank lines of a file, or of stdin when `path` is None or "-"."""
+    if path in (None, "-"):
+        return [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
+def cmd_predict(args):
+    from textlstm.sentiment_classifier import SentimentClassifier
+
+    if args.file and not os.path.isfile(args.file):
+        raise TextLSTMError(f"--file {args.file} does not exist")
+    texts = args.texts or _read_lines(args.file)
+    if not texts:
+        raise TextLSTMError("no text to classify: pass texts as arguments, --file FILE, or lines on stdin")
+    classifier = SentimentClassifier.load(args.run_dir)
+    for text, p in zip(texts, classifier.predict(list(texts))):
+        if args.json:
+            print(json.dumps({"text": text, "label": p.label, "positive_probability": p.positive_probability}))
+        else:
+            print(f"{p.label}\t{p.positive_probability:.4f}\t{text[:80]}")
+
+
+def cmd_generate(args):
+    from textlstm.text_generator import TextGenerator
+
+    generator = TextGenerator.load(args.run_dir)
+    prompts = args.prompt or [""]
+    texts = generator.generate_batch(
+        prompts, length=args.length, temperature=args.temperature, top_k=args.top_k,
+        top_p=args.top_p, seed=args.seed, stop=args.stop,
+    )
+    for prompt, text in zip(prompts, texts):
+        print(text if args.continuation_only else prompt + text)
+        if len(prompts) > 1:
+            print("-" * 40)
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate}
+
+
+def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except TextLSTMError as e:
+        print(f"textlstm {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"textlstm {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Hyperparameters of the two model kinds, as dataclasses saved as JSON with the model.
+
+Every default carries its reason. `load_config` + `apply_overrides` give the
+CLI's `--config FILE` and `--set key=value`; the resolved config is written to
+RUN_DIR/config.json so a run can be repeated exactly.
+"""
+
+import dataclasses
+import json
+import typing
+from typing import Optional
+
+from textlstm.errors import TextLSTMError
+
+
+@dataclasses.dataclass
+class SentimentConfig:
+    kind: str = "sentiment"
+    # --- data ---
+    dataset: str = "imdb_reviews"  # any TFDS text-classification dataset
+    text_key: str = "text"
+    label_key: str = "label"
+    train_split: str = "train[:90%]"  # validation is carved from train: test is never used for tuning
+    validation_split: str = "train[90%:]"
+    test_split: str = "test"
+    directory: Optional[str] = None  # class-subfolder .txt tree instead of TFDS (text_dataset_from_directory)
+    validation_fraction: float = 0.1  # with `directory`: share of files held out for validation
+    # --- preprocessing ---
+    max_tokens: int = 20000  # vocabulary size (words); covers ~97% of IMDB tokens
+    sequence_length: int = 400  # tokens per review; median IMDB review is ~230 words
+    # --- model ---
+    embedding_dim: int = 128
+    lstm_units: int = 64  # per direction
+    lstm_layers: int = 1
+    bidirectional: bool = True
+    pooling: str = "max"  # max | mean | last: pooling over the masked LSTM outputs
+    dense_units: int = 64
+    dropout: float = 0.4  # on the embeddings and before the head: IMDB overfits within 2-3 epochs
+    # --- training ---
+    batch_size: int = 64  # global batch; per-replica batch = batch_size / replicas
+    epochs: int = 4
+    learning_rate: float = 1e-3  # Adam
+    clipnorm: float = 1.0  # LSTMs occasionally spike early in training
+    patience: int = 2  # early stopping on validation loss, in epochs
+    seed: int = 1337  # shuffling and initialisation: same seed, same run
+
+
+@dataclasses.dataclass
+class CharLMConfig:
+    kind: str = "charlm"
+    # --- data ---
+    dataset: str = "tiny_shakespeare"  # a TFDS dataset whose splits are one long string each
+    text_key: str = "text"
+    train_split: str = "train"
+    validation_split: str = "validation"
+    test_split: str = "validation+test"  # nanoGPT's held-out 10%: TFDS validation then test
+    text_file: Optional[str] = None  # any UTF-8 file instead of TFDS: last 10% held out
+    # --- model ---
+    sequence_length: int = 100  # characters per training window (truncated BPTT length)
+    embedding_dim: int = 64  # 65 characters need few dimensions
+    lstm_units: int = 512
+    lstm_layers: int = 2
+    dropout: float = 0.3  # between layers: tiny_shakespeare (1M chars) overfits a 3M-parameter LSTM
+    # --- training ---
+    batch_size: int = 64
+    epochs: int = 40  # an upper bound: early stopping ends the run when validation stops improving
+    learning_rate: float = 2e-3  # Adam; halved after every epoch without a new best validation loss
+    clipnorm: float = 5.0  # as in char-rnn: guards against exploding gradients
+    patience: int = 3
+    seed: int = 1337
+
+
+CONFIG_CLASSES = {"sentiment": SentimentConfig, "charlm": CharLMConfig}
+AnyConfig = typing.Union[SentimentConfig, CharLMConfig]
+
+
+def default_config(kind: str) -> AnyConfig:
+    if kind not in CONFIG_CLASSES:
+        raise TextLSTMError(f"model kind must be one of {sorted(CONFIG_CLASSES)}, got {kind!r}")
+    return CONFIG_CLASSES[kind]()
+
+
+def config_from_dict(values: dict) -> AnyConfig:
+    kind = values.get("kind")
+    config = default_config(kind)
+    return apply_overrides(config, {k: v for k, v in values.items() if k != "kind"})
+
+
+def load_config(path) -> AnyConfig:
+    try:
+        with open(path, encoding="utf-8") as f:
+            values = json.load(f)
+    except FileNotFoundError:
+        raise TextLSTMError(f"config file not found: {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise TextLSTMError(f"config file {path} is not valid JSON: {e}") from None
+    if not isinstance(values, dict):
+        raise TextLSTMError(f"config file {path} must hold a JSON object")
+    return config_from_dict(values)
+
+
+def _coerce(name: str, field_type, value):
+    """Turns a `--set` string (or a JSON value) into the field's declared type."""
+    optional = typing.get_origin(field_type) is typing.Union
+    base = typing.get_args(field_type)[0] if optional else field_type
+    if optional and (value is None or (isinstance(value, str) and value.lower() in ("none", "null", ""))):
+        return None
+    try:
+        if base is bool:
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "1", "yes"):
+                return True
+            if str(value).lower() in ("false", "0", "no"):
+                return False
+            raise ValueError
+        if base is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        return base(value)
+    except (TypeError, ValueError):
+        raise TextLSTMError(f"config key {name!r} must be of type {base.__name__}, got {value!r}") from None
+
+
+def apply_overrides(config: AnyConfig, overrides: dict) -> AnyConfig:
+    fields = {f.name: f for f in dataclasses.fields(config)}
+    changes = {}
+    for key, value in overrides.items():
+        if key not in fields or key == "kind":
+            allowed = ", ".join(name for name in fields if name != "kind")
+            raise TextLSTMError(f"unknown config key {key!r} for {config.kind}; allowed keys: {allowed}")
+        changes[key] = _coerce(key, fields[key].type, value)
+    config = dataclasses.replace(config, **changes)
+    validate_config(config)
+    return config
+
+
+def parse_set_arguments(pairs) -> dict:
+    """`["epochs=3", "dropout=0.2"]` -> {"epochs": "3", "dropout": "0.2"}."""
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise TextLSTMError(f"--set expects key=value, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def validate_config(config: AnyConfig) -> None:
+    positive = ["sequence_length", "embedding_dim", "lstm_units", "lstm_layers", "batch_size", "epochs"]
+    if isinstance(config, SentimentConfig):
+        positive += ["max_tokens", "dense_units"]
+        if config.pooling not in ("max", "mean", "last"):
+            raise TextLSTMError(f"config key 'pooling' must be one of max, mean, last; got {config.pooling!r}")
+        if config.max_tokens < 3:
+            raise TextLSTMError("config key 'max_tokens' must be at least 3 (padding, unknown and one word)")
+    for name in positive:
+        if getattr(config, name) < 1:
+            raise TextLSTMError(f"config key {name!r} must be a positive integer, got {getattr(config, name)}")
+    if not 0.0 <= config.dropout < 1.0:
+        raise TextLSTMError(f"config key 'dropout' must be in [0, 1), got {config.dropout}")
+    if not config.learning_rate > 0:
+        raise TextLSTMError(f"config key 'learning_rate' must be > 0, got {config.learning_rate}")
+    if config.patience < 0:
+        raise TextLSTMError(f"config key 'patience' must be >= 0, got {config.patience}")
+
+
+def config_to_dict(config: AnyConfig) -> dict:
+    return dataclasses.asdict(config)

@@ -1,0 +1,67 @@
+"""Finding and loading a saved model folder, with one clear error when it can't be done.
+
+A model folder (a run dir or a shipped `saved_models/NAME`) holds model.keras,
+config.json, vocabulary.json and metrics.json. Models load with Keras
+`safe_mode=True`: a file carrying a Lambda layer's code is refused, not run.
+"""
+
+import json
+import os
+
+from textlstm.config import config_from_dict
+from textlstm.errors import TextLSTMError
+
+MODEL_FILE = "model.keras"
+
+
+def model_folder(path) -> str:
+    """The folder holding model.keras, given that folder or the .keras file itself."""
+    path = os.fspath(path)
+    if os.path.isfile(path) and path.endswith(".keras"):
+        return os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(path):
+        raise TextLSTMError(f"model path does not exist: {path}")
+    if not os.path.isfile(os.path.join(path, MODEL_FILE)):
+        raise TextLSTMError(f"no {MODEL_FILE} in {path}: expected a run dir or a saved_models/ folder")
+    return path
+
+
+def load_keras_model(folder):
+    import keras
+
+    path = os.path.join(folder, MODEL_FILE)
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except ValueError as e:
+        if "safe_mode" in str(e) or "lambda" in str(e).lower():
+            raise TextLSTMError(
+                f"refusing to load {path}: it contains a Lambda layer (arbitrary code), which "
+                "safe_mode=True does not run; textlstm models never need one"
+            ) from None
+        raise TextLSTMError(f"could not load model {path}: {_first_line(e)}") from None
+    except Exception as e:  # truncated zip, corrupted weights, wrong format...
+        raise TextLSTMError(f"could not load model {path} (corrupted or not a Keras model file): {_first_line(e)}") from None
+
+
+def load_folder_config(folder):
+    path = os.path.join(folder, "config.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return config_from_dict(json.load(f))
+    except FileNotFoundError:
+        raise TextLSTMError(f"no config.json in {folder}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise TextLSTMError(f"{path} is not valid JSON: {e}") from None
+
+
+def load_folder_metrics(folder) -> dict:
+    try:
+        with open(os.path.join(folder, "metrics.json"), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _first_line(error) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__

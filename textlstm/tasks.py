@@ -1,0 +1,145 @@
+"""What differs between the two model kinds, behind one small interface for the loop.
+
+A task prepares vocabulary and vectorized datasets (identically on every worker),
+builds the trainable model, defines the per-example loss and the sums the loop
+logs, and finally writes the inference model and its vocabulary into RUN_DIR.
+"""
+
+import math
+import os
+
+import keras
+import tensorflow as tf
+
+from textlstm import charlm_model, data, evaluation, pipelines, preprocessing, sentiment_model
+from textlstm.errors import TextLSTMError
+
+MODEL_FILE = "model.keras"
+
+
+class SentimentTask:
+    metric = "accuracy"
+
+    def __init__(self, config, data_dir=None):
+        self.config = config
+        train, validation, self.test_examples = data.classification_splits(config, data_dir)
+        self.vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length)
+        preprocessing.adapt_word_vectorizer(self.vectorizer, train.map(lambda text, label: text))
+        self.vocab_size = self.vectorizer.vocabulary_size()
+        self.train_ids = pipelines.vectorize_examples(train, self.vectorizer)
+        self.validation_ids = pipelines.vectorize_examples(validation, self.vectorizer)
+        self.num_train = sum(1 for _ in self.train_ids)  # also fills the cache
+        self.num_validation = sum(1 for _ in self.validation_ids)
+        if self.num_train < config.batch_size or self.num_validation < config.batch_size:
+            raise TextLSTMError(
+                f"batch_size {config.batch_size} is larger than the training ({self.num_train}) or "
+                f"validation ({self.num_validation}) examples; lower it with --set batch_size=N"
+            )
+
+    def steps_per_epoch(self):
+        return self.num_train // self.config.batch_size
+
+    def train_batches(self, seed):
+        return pipelines.sentiment_batches(self.train_ids, self.config.batch_size, seed, shuffle=True).repeat()
+
+    def validation_batches(self):
+        return pipelines.sentiment_batches(self.validation_ids, self.config.batch_size, 0, shuffle=False)
+
+    def build_model(self):
+        return sentiment_model.build_sentiment_model(self.config, self.vocab_size)
+
+    def per_example_loss(self, labels, probabilities):  # (B, 1), (B, 1) -> (B,)
+        return keras.losses.binary_crossentropy(labels, probabilities)
+
+    def sums(self, labels, probabilities, per_example):
+        correct = tf.cast(tf.equal(tf.cast(probabilities > 0.5, tf.float32), labels), tf.float32)
+        return {"loss": tf.reduce_sum(per_example), "correct": tf.reduce_sum(correct),
+                "count": tf.cast(tf.shape(labels)[0], tf.float32)}
+
+    @staticmethod
+    def units_per_step(batch_size):
+        return batch_size  # reviews
+
+    def save_inference_model(self, model, run_dir, tmp_dir):
+        end_to_end = sentiment_model.build_end_to_end(self.vectorizer, model)
+        preprocessing.save_word_vocabulary(self.vectorizer, os.path.join(run_dir, preprocessing.VOCABULARY_FILE))
+        save_model_atomically(end_to_end, os.path.join(run_dir, MODEL_FILE), tmp_dir)
+        return end_to_end
+
+    def test_metrics(self, end_to_end):
+        if self.test_examples is None:
+            return {"note": "no test split (directory without test/)"}
+        return {"test": evaluation.evaluate_sentiment(end_to_end, self.test_examples, self.config.test_split)}
+
+
+class CharLMTask:
+    metric = "accuracy"
+
+    def __init__(self, config, data_dir=None):
+        self.config = config
+        train_text, validation_text, self.test_text = data.char_text_splits(config, data_dir)
+        self.vocabulary = preprocessing.CharVocabulary.from_text(train_text)
+        self.vocab_size = len(self.vocabulary)
+        self.train_ids = preprocessing.text_to_char_ids(train_text, self.vocabulary)
+        self.validation_ids = preprocessing.text_to_char_ids(validation_text, self.vocabulary)
+        self.num_train = int(self.train_ids.shape[0])
+        windows = pipelines.num_char_windows(self.num_train, config.sequence_length)
+        val_windows = (int(self.validation_ids.shape[0]) - 1) // config.sequence_length
+        if windows < config.batch_size or val_windows < config.batch_size:
+            raise TextLSTMError(
+                f"the text gives {windows} training and {val_windows} validation windows of "
+                f"{config.sequence_length} characters, fewer than batch_size {config.batch_size}; "
+                "lower batch_size or sequence_length with --set"
+            )
+        self._windows = windows
+
+    def steps_per_epoch(self):
+        return self._windows // self.config.batch_size  # one pass over the text
+
+    def train_batches(self, seed):
+        c = self.config
+        return pipelines.char_training_batches(self.train_ids, c.sequence_length, c.batch_size, seed)
+
+    def validation_batches(self):
+        c = self.config
+        return pipelines.char_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
+
+    def build_model(self):
+        return charlm_model.build_charlm(self.config, self.vocab_size)
+
+    def per_example_loss(self, targets, logits):  # (B, T), (B, T, V) -> (B,)
+        token_loss = keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+        return tf.reduce_mean(token_loss, axis=-1)
+
+    def sums(self, targets, logits, per_example):
+        tokens = tf.cast(tf.size(targets), tf.float32)
+        correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), targets), tf.float32)
+        seq_len = tf.cast(tf.shape(targets)[1], tf.float32)
+        # loss per character: per_example is a mean over T, so re-weight by T.
+        return {"loss": tf.reduce_sum(per_example) * seq_len, "correct": tf.reduce_sum(correct), "count": tokens}
+
+    def units_per_step(self, batch_size):
+        return batch_size * self.config.sequence_length  # characters
+
+    def save_inference_model(self, model, run_dir, tmp_dir):
+        self.vocabulary.save(os.path.join(run_dir, preprocessing.VOCABULARY_FILE))
+        save_model_atomically(model, os.path.join(run_dir, MODEL_FILE), tmp_dir)
+        return model
+
+    def test_metrics(self, model):
+        result = evaluation.evaluate_charlm(model, self.vocabulary, self.test_text)
+        result["splits"] = self.config.test_split if not self.config.text_file else "last 5% of the file"
+        return {"heldout": result}
+
+
+TASKS = {"sentiment": SentimentTask, "charlm": CharLMTask}
+
+
+def save_model_atomically(model, path, tmp_dir):
+    tmp = os.path.join(tmp_dir, ".tmp-" + os.path.basename(path))
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def perplexity(nats):
+    return math.exp(min(nats, 50.0))

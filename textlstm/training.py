@@ -1,0 +1,237 @@
+"""One training loop for every tf.distribute strategy.
+
+Why not `model.fit`: Keras 3's fit fails under MultiWorkerMirroredStrategy
+(keras-team/keras#20585: `_maybe_symbolic_build`, then `reduce_per_replica`),
+while a custom step run with `strategy.run` works under the default strategy,
+MirroredStrategy, TPUStrategy and MultiWorkerMirroredStrategy alike. So every
+device takes this path, and the multi-worker run is the same code as the laptop run.
+
+Per epoch: train steps (progress bar) -> validation -> history.csv, TensorBoard
+scalars, best weights on validation loss, learning rate halved when validation
+stalls, early stopping -> a backup of weights + optimizer + loop state.
+Each backup is a directory written aside and renamed into place, so a run killed
+at any instant (even mid-save) restarts from the last complete epoch.
+"""
+
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import keras
+import tensorflow as tf
+
+from textlstm import artifacts, distribution
+from textlstm.config import config_to_dict
+from textlstm.errors import TextLSTMError
+from textlstm.tasks import TASKS
+
+BACKUP_DIR = "backup"
+BEST_WEIGHTS = "best.weights.h5"
+
+
+# --- resume state -----------------------------------------------------------------------
+
+
+def _latest_backup(run_dir):
+    root = os.path.join(run_dir, BACKUP_DIR)
+    done = sorted(d for d in os.listdir(root) if d.startswith("epoch-")) if os.path.isdir(root) else []
+    return os.path.join(root, done[-1]) if done else None
+
+
+def _save_backup(run_dir, model, state):
+    root = os.path.join(run_dir, BACKUP_DIR)
+    os.makedirs(root, exist_ok=True)
+    final = os.path.join(root, f"epoch-{state['epoch']:04d}")
+    tmp = tempfile.mkdtemp(dir=root, prefix=".tmp-")
+    model.save_weights(os.path.join(tmp, "weights.weights.h5"))  # includes optimizer state
+    with open(os.path.join(tmp, "state.json"), "w", encoding="utf-8") as f:
+        json.dump(state, f)
+    os.replace(tmp, final)  # the epoch's backup appears whole, or not at all
+    for old in os.listdir(root):
+        path = os.path.join(root, old)
+        if old != os.path.basename(final) and (old.startswith("epoch-") or old.startswith(".tmp-")):
+            shutil.rmtree(path, ignore_errors=True)  # also leftovers of a killed save
+
+
+def _load_backup(run_dir, model):
+    latest = _latest_backup(run_dir)
+    if latest is None:
+        return None
+    model.load_weights(os.path.join(latest, "weights.weights.h5"))
+    with open(os.path.join(latest, "state.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+# --- the step -------------------------------------------------------------------------
+
+
+def _make_steps(strategy, task, model, optimizer, global_batch):
+    def train_replica(x, y):
+        with tf.GradientTape() as tape:
+            out = model(x, training=True)
+            per_example = task.per_example_loss(y, out)  # (b,)
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+            scaled = optimizer.scale_loss(loss)  # loss scaling under mixed_float16; identity otherwise
+        grads = tape.gradient(scaled, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return task.sums(y, out, per_example)
+
+    def eval_replica(x, y):
+        out = model(x, training=False)
+        return task.sums(y, out, task.per_example_loss(y, out))
+
+    def reduce(sums):
+        return {k: strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in sums.items()}
+
+    @tf.function
+    def train_step(iterator):
+        return reduce(strategy.run(train_replica, args=next(iterator)))
+
+    @tf.function
+    def eval_step(batch):
+        return reduce(strategy.run(eval_replica, args=batch))
+
+    return train_step, eval_step
+
+
+def _means(totals):
+    return {"loss": totals["loss"] / totals["count"], "accuracy": totals["correct"] / totals["count"]}
+
+
+def _add(totals, sums):
+    for k, v in sums.items():
+        totals[k] = totals.get(k, 0.0) + float(v)
+
+
+# --- the loop ---------------------------------------------------------------------------
+
+
+def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=None) -> dict:
+    """Trains `config` into `run_dir`; returns the metrics written to metrics.json.
+
+    verbose: 0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal, else 2).
+    """
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    strategy = strategy or distribution.select_strategy(device)
+    chief = distribution.is_chief(strategy)
+    # Non-chief workers must run every save (collectives) but write to a scratch dir.
+    write_dir = run_dir if chief else tempfile.mkdtemp(prefix="textlstm-worker-")
+    os.makedirs(write_dir, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    task = TASKS[config.kind](config, data_dir)
+    policy = distribution.mixed_precision_policy(strategy)
+    keras.mixed_precision.set_global_policy(policy)
+    global_batch = config.batch_size
+    if global_batch % strategy.num_replicas_in_sync:
+        raise TextLSTMError(
+            f"batch_size {global_batch} must be divisible by the {strategy.num_replicas_in_sync} replicas"
+        )
+    try:
+        with strategy.scope():
+            model = task.build_model()
+            optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
+            if policy == "mixed_float16":
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            optimizer.build(model.trainable_variables)  # variables now, not inside the traced step
+            model.optimizer = optimizer  # so save_weights/load_weights carry the optimizer state
+        artifacts.write_json(os.path.join(write_dir, "config.json"), config_to_dict(config))
+        state = _load_backup(run_dir, model) or {"epoch": 0, "best": None, "wait": 0, "history": []}
+        if state["epoch"] and verbose:
+            print(f"Resuming from the backup of epoch {state['epoch']} in {run_dir}/{BACKUP_DIR}")
+        history = _fit(strategy, task, model, optimizer, state, write_dir, global_batch, verbose)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    if not chief:
+        shutil.rmtree(write_dir, ignore_errors=True)
+        return {}
+    return _finish(task, model, history, run_dir, strategy)
+
+
+def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose):
+    config = task.config
+    train_step, eval_step = _make_steps(strategy, task, model, optimizer, global_batch)
+    steps = task.steps_per_epoch()
+    # A resumed run gets a fresh shuffle order rather than replaying epoch 0's.
+    iterator = iter(strategy.experimental_distribute_dataset(task.train_batches(config.seed + state["epoch"])))
+    validation = strategy.experimental_distribute_dataset(task.validation_batches())
+    writer = tf.summary.create_file_writer(os.path.join(run_dir, "logs"))
+    while state["epoch"] < config.epochs and state["wait"] <= config.patience:
+        epoch = state["epoch"]
+        if verbose:
+            print(f"Epoch {epoch + 1}/{config.epochs}")
+        bar = keras.utils.Progbar(steps, verbose=verbose, stateful_metrics=["loss", "accuracy"])
+        totals, start = {}, time.perf_counter()
+        for step in range(steps):
+            _add(totals, train_step(iterator))
+            bar.update(step + 1, values=list(_means(totals).items()))
+        seconds = time.perf_counter() - start
+        val_totals = {}
+        for batch in validation:
+            _add(val_totals, eval_step(batch))
+        logs = {"epoch": epoch, **_means(totals), **{"val_" + k: v for k, v in _means(val_totals).items()},
+                "learning_rate": float(keras.ops.convert_to_numpy(optimizer.learning_rate)), "seconds": seconds,
+                "units_per_second": task.units_per_step(global_batch) * steps / seconds}
+        if verbose:
+            print(f"  epoch {epoch + 1}: " + " - ".join(f"{k}: {v:.4g}" for k, v in logs.items() if k != "epoch"))
+        improved = state["best"] is None or logs["val_loss"] < state["best"]
+        if improved:
+            state["best"], state["wait"] = logs["val_loss"], 0
+            save_weights_atomically(model, os.path.join(run_dir, BEST_WEIGHTS))
+        else:
+            state["wait"] += 1
+            optimizer.learning_rate.assign(optimizer.learning_rate * 0.5)  # plateau: halve the step
+        state["history"].append(logs)
+        state["epoch"] = epoch + 1
+        _write_history(run_dir, state["history"])
+        with writer.as_default():
+            for k, v in logs.items():
+                tf.summary.scalar(k, v, step=epoch)
+        _save_backup(run_dir, model, state)
+    return state["history"]
+
+
+def save_weights_atomically(model, path):
+    tmp = os.path.join(os.path.dirname(path), ".tmp-" + os.path.basename(path))
+    model.save_weights(tmp)
+    os.replace(tmp, path)
+
+
+def _write_history(run_dir, history):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(history[0].keys()))
+    writer.writeheader()
+    writer.writerows(history)
+    artifacts.atomic_write_text(os.path.join(run_dir, "history.csv"), out.getvalue())
+
+
+def _finish(task, model, history, run_dir, strategy):
+    """Best weights -> a fresh float32 model off the strategy -> model.keras, test metrics, curves."""
+    model.load_weights(os.path.join(run_dir, BEST_WEIGHTS))
+    weights = model.get_weights()
+    final = task.build_model()
+    final.set_weights(weights)
+    inference_model = task.save_inference_model(final, run_dir, run_dir)
+    metrics = task.test_metrics(inference_model)
+    train_seconds = sum(h["seconds"] for h in history)
+    unit = "reviews" if task.config.kind == "sentiment" else "characters"
+    metrics["training"] = {
+        "epochs": len(history),
+        "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"] + 1,
+        "best_val_loss": min(h["val_loss"] for h in history),
+        "wall_time_seconds": train_seconds,
+        "seconds_per_epoch": train_seconds / len(history),
+        f"{unit}_per_second": sum(h["units_per_second"] for h in history) / len(history),
+        "strategy": distribution.strategy_name(strategy),
+        "replicas": strategy.num_replicas_in_sync,
+        "parameters": int(final.count_params()),
+    }
+    metrics["environment"] = artifacts.environment_info()
+    artifacts.write_json(os.path.join(run_dir, "metrics.json"), metrics)
+    artifacts.plot_curves(history, os.path.join(run_dir, "curves.png"), task.metric)
+    return metrics

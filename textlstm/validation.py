@@ -1,0 +1,124 @@
+"""The one place where user-supplied values are checked, for every surface.
+
+The Python API, the CLI and the Gradio apps call these; each failure is a
+TextLSTMError naming the parameter and what it accepts. (The exported
+SavedModel cannot raise helpful errors to a TF Serving client, so its graph
+clamps to the same ranges instead: see export.py.)
+"""
+
+import math
+import numbers
+import os
+
+from textlstm.errors import TextLSTMError
+
+MAX_LENGTH = 5_000  # characters generated per request: ~2 s at batch 1 on a 2-core CPU
+MAX_TEMPERATURE = 5.0  # beyond ~2 the samples are noise already
+MAX_SEED = 2**31 - 1  # fits every surface: JSON, Gradio numbers, int32 proto fields
+MAX_TEXT_CHARS = 2_000_000  # ~2 MB of text per input; the sentiment model reads the first tokens only
+MAX_BATCH = 10_000  # inputs per call
+PROMPT_CONTEXT = 2_000  # only the last 2,000 prompt characters condition the generator
+
+
+def _integral(name, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TextLSTMError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+        raise TextLSTMError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+    value = int(value)
+    if not low <= value <= high:
+        raise TextLSTMError(f"{name} must be an integer from {low} to {high}, got {value}")
+    return value
+
+
+def _real(name, value, low, high, low_open=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TextLSTMError(f"{name} must be a number in {'(' if low_open else '['}{low}, {high}], got {value!r}")
+    value = float(value)
+    if value > high or value < low or (low_open and value == low):
+        raise TextLSTMError(f"{name} must be a number in {'(' if low_open else '['}{low}, {high}], got {value}")
+    return value
+
+
+def check_length(length):
+    return _integral("length", length, 0, MAX_LENGTH)
+
+
+def check_temperature(temperature):
+    return _real("temperature", temperature, 0.0, MAX_TEMPERATURE)  # 0 means greedy
+
+
+def check_top_k(top_k):
+    # 0 turns top-k off; a k at or above the vocabulary size keeps every character.
+    return _integral("top_k", top_k, 0, MAX_SEED)
+
+
+def check_top_p(top_p):
+    return _real("top_p", top_p, 0.0, 1.0, low_open=True)  # 1 turns nucleus sampling off
+
+
+def check_seed(seed):
+    """None draws a fresh random seed; otherwise the same seed gives the same text."""
+    if seed is None:
+        return int.from_bytes(os.urandom(4), "little") & MAX_SEED
+    return _integral("seed", seed, 0, MAX_SEED)
+
+
+def _as_text(name, value):
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")  # invalid bytes become U+FFFD
+    if not isinstance(value, str):
+        raise TextLSTMError(f"{name} must be a string, got {type(value).__name__}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise TextLSTMError(f"{name} must be at most {MAX_TEXT_CHARS:,} characters, got {len(value):,}")
+    return value
+
+
+def check_prompt(prompt):
+    """Any string, empty included (an empty prompt starts from a newline)."""
+    return _as_text("prompt", prompt)
+
+
+def check_prompts(prompts):
+    """A list of prompts (each may be empty) for a batch."""
+    if isinstance(prompts, (str, bytes)) or not isinstance(prompts, (list, tuple)):
+        raise TextLSTMError(f"prompts must be a list of strings, got {type(prompts).__name__}")
+    if not 1 <= len(prompts) <= MAX_BATCH:
+        raise TextLSTMError(f"prompts must hold from 1 to {MAX_BATCH:,} strings, got {len(prompts):,}")
+    return [check_prompt(p) for p in prompts]
+
+
+def check_stop(stop):
+    if stop is None or stop == "":
+        return None
+    return _as_text("stop", stop)
+
+
+def check_texts(texts, name="text"):
+    """A string or a list of strings, each with at least one non-space character."""
+    single = isinstance(texts, (str, bytes))
+    items = [texts] if single else texts
+    if not isinstance(items, (list, tuple)):
+        raise TextLSTMError(f"{name} must be a string or a list of strings, got {type(texts).__name__}")
+    if not items:
+        raise TextLSTMError(f"{name} must hold at least one string")
+    if len(items) > MAX_BATCH:
+        raise TextLSTMError(f"{name} may hold at most {MAX_BATCH:,} strings per call, got {len(items):,}")
+    cleaned = []
+    for i, item in enumerate(items):
+        label = name if single else f"{name}[{i}]"
+        value = _as_text(label, item)
+        if not value.strip():
+            raise TextLSTMError(f"{label} is empty: give at least one word of text")
+        cleaned.append(value)
+    return cleaned, single
+
+
+def generation_params(length, temperature, top_k, top_p, seed):
+    return {
+        "length": check_length(length),
+        "temperature": check_temperature(temperature),
+        "top_k": check_top_k(top_k),
+        "top_p": check_top_p(top_p),
+        "seed": check_seed(seed),
+    }
