@@ -88,3 +88,36 @@ def test_predict_input_errors(sentiment_run):
     for bad, word in (("", "empty"), ("   \n", "empty"), ([], "at least one"), (["ok", ""], r"text\[1\]"), (5, "string")):
         with pytest.raises(TextLSTMError, match=word):
             classifier.predict(bad)
+
+
+@pytest.mark.slow
+def test_language_model_pretraining_then_classifier(review_dir, tmp_path):
+    """pretrain_epochs > 0: an LM phase in RUN_DIR/pretrain, whose weights seed the classifier."""
+    from conftest import TINY_SENTIMENT
+    from textlstm import sentiment_model
+    from textlstm.config import SentimentConfig, apply_overrides
+    from textlstm.tasks import SentimentTask, WordLMPretrainTask
+
+    config = apply_overrides(SentimentConfig(), {**TINY_SENTIMENT, "directory": review_dir, "pretrain_epochs": 1,
+                                                 "pretrain_sequence_length": 8, "pretrain_batch_size": 8,
+                                                 "pretrain_samples": 16, "bidirectional": False,
+                                                 "pooling": "max_mean"})
+    task = SentimentTask(config)
+    lm_task = task.pretraining()
+    assert isinstance(lm_task, WordLMPretrainTask) and lm_task.num_train > 1000
+    lm, classifier = lm_task.build_model(), task.build_model()
+    task.transfer(lm, classifier)
+    np.testing.assert_array_equal(classifier.get_layer("embedding").get_weights()[0],
+                                  lm.get_layer("embedding").get_weights()[0])
+    np.testing.assert_array_equal(classifier.get_layer("lstm_0").get_weights()[0],
+                                  lm.get_layer("lstm_0").get_weights()[0])
+    bi = sentiment_model.build_sentiment_model(apply_overrides(config, {"bidirectional": True}), task.vocab_size)
+    sentiment_model.transfer_pretrained(lm, bi)
+    np.testing.assert_array_equal(bi.get_layer("bilstm_0").forward_layer.get_weights()[1],
+                                  lm.get_layer("lstm_0").get_weights()[1])
+
+    out = str(tmp_path / "run")
+    metrics = textlstm.train("sentiment", out, config=config, verbose=0)
+    assert os.path.isfile(os.path.join(out, "pretrain", "history.csv"))
+    assert metrics["test"]["examples"] == 80
+    assert textlstm.load_sentiment(out).predict("a wonderful moving film").label in ("positive", "negative")

@@ -38,7 +38,7 @@ def test_tiny_shakespeare_splits_are_strings(mock_tfds):
 
 def test_char_windows_are_shifted_by_one():
     ids = tf.range(1, 1001, dtype=tf.int32)  # (1000,)
-    ds = pipelines.char_training_batches(ids, sequence_length=10, batch_size=4, seed=0)
+    ds = pipelines.stream_training_batches(ids, sequence_length=10, batch_size=4, seed=0)
     assert ds.element_spec[0].shape == (4, 10)
     for x, y in ds.take(50):
         np.testing.assert_array_equal(x.numpy()[:, 1:], y.numpy()[:, :-1])
@@ -49,7 +49,7 @@ def test_char_windows_are_shifted_by_one():
 
 def test_char_eval_windows_stay_in_range():
     ids = tf.range(1000, dtype=tf.int32)
-    batches = list(pipelines.char_eval_batches(ids, sequence_length=100, batch_size=3))
+    batches = list(pipelines.stream_eval_batches(ids, sequence_length=100, batch_size=3))
     assert len(batches) == 3  # (1000 - 1) // 100 = 9 windows -> 3 full batches
     assert int(batches[-1][1][-1, -1]) == 900
 

@@ -33,7 +33,7 @@ class SentimentConfig:
     lstm_units: int = 64  # per direction
     lstm_layers: int = 1
     bidirectional: bool = True
-    pooling: str = "max"  # max | mean | last: pooling over the masked LSTM outputs
+    pooling: str = "max"  # max | mean | last | max_mean: pooling over the masked LSTM outputs
     dense_units: int = 64
     dropout: float = 0.4  # on the embeddings and before the head: IMDB overfits within 2-3 epochs
     # --- training ---
@@ -43,6 +43,15 @@ class SentimentConfig:
     clipnorm: float = 1.0  # LSTMs occasionally spike early in training
     patience: int = 2  # early stopping on validation loss, in epochs
     seed: int = 1337  # shuffling and initialisation: same seed, same run
+    # --- optional language-model pretraining on unlabelled text (Dai & Le 2015) ---
+    # The embedding and (forward) LSTMs first learn to predict the next word of the
+    # training texts plus `pretrain_split`; the classifier then starts from them.
+    pretrain_epochs: int = 0  # 0: no pretraining
+    pretrain_split: str = "unsupervised"  # IMDB's 50,000 unlabelled reviews; "" = training texts only
+    pretrain_sequence_length: int = 100  # tokens per LM window (truncated BPTT)
+    pretrain_batch_size: int = 128
+    pretrain_learning_rate: float = 2e-3
+    pretrain_samples: int = 1024  # sampled-softmax negatives: a full 20k-word softmax costs ~13x the LSTM
 
 
 @dataclasses.dataclass
@@ -149,8 +158,12 @@ def validate_config(config: AnyConfig) -> None:
     positive = ["sequence_length", "embedding_dim", "lstm_units", "lstm_layers", "batch_size", "epochs"]
     if isinstance(config, SentimentConfig):
         positive += ["max_tokens", "dense_units"]
-        if config.pooling not in ("max", "mean", "last"):
-            raise TextLSTMError(f"config key 'pooling' must be one of max, mean, last; got {config.pooling!r}")
+        if config.pooling not in ("max", "mean", "last", "max_mean"):
+            raise TextLSTMError(
+                f"config key 'pooling' must be one of max, mean, last, max_mean; got {config.pooling!r}"
+            )
+        if config.pretrain_epochs < 0 or config.pretrain_samples < 1:
+            raise TextLSTMError("config keys 'pretrain_epochs' >= 0 and 'pretrain_samples' >= 1 are required")
         if config.max_tokens < 3:
             raise TextLSTMError("config key 'max_tokens' must be at least 3 (padding, unknown and one word)")
     for name in positive:

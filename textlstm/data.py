@@ -84,6 +84,14 @@ def classification_splits(config, data_dir: Optional[str] = None):
     return pairs(config.train_split), pairs(config.validation_split), pairs(config.test_split)
 
 
+def unlabelled_texts(config, data_dir: Optional[str] = None):
+    """Texts of `config.pretrain_split` (labels, e.g. IMDB's -1, are not read); None if unset."""
+    if config.directory or not config.pretrain_split:
+        return None
+    builder = _prepared_builder(config.dataset, resolve_data_dir(data_dir))
+    return _load_split(builder, config.pretrain_split).map(lambda ex: ex[config.text_key])
+
+
 def _directory_splits(config):
     """keras.utils.text_dataset_from_directory layout: DIR/<class>/*.txt.
 

@@ -38,20 +38,20 @@ def sentiment_batches(ids_and_labels, batch_size: int, seed: int, shuffle: bool)
     return _distribution_options(ds)
 
 
-# --- character LM -----------------------------------------------------------------------
+# --- one long id stream (characters, or words for LM pretraining) -----------------------
 
 
-def num_char_windows(num_ids: int, sequence_length: int) -> int:
+def num_stream_windows(num_ids: int, sequence_length: int) -> int:
     # Windows of sequence_length + 1 ids, stepping sequence_length, from any offset < sequence_length.
     # Last window of the last offset ends at (L - 1) + (n - 1) * L + L <= num_ids - 1.
     return max(0, (num_ids - sequence_length) // sequence_length)
 
 
-def char_training_batches(ids: tf.Tensor, sequence_length: int, batch_size: int, seed: int):
+def stream_training_batches(ids: tf.Tensor, sequence_length: int, batch_size: int, seed: int):
     """Endless (inputs, targets) batches of shape (B, T); each pass over the text starts
     at a fresh random offset, so window boundaries differ from epoch to epoch."""
     ids = tf.convert_to_tensor(ids, tf.int32)
-    n = num_char_windows(int(ids.shape[0]), sequence_length)
+    n = num_stream_windows(int(ids.shape[0]), sequence_length)
     span = tf.range(sequence_length + 1)
 
     def windows_at(offset):
@@ -65,7 +65,7 @@ def char_training_batches(ids: tf.Tensor, sequence_length: int, batch_size: int,
     return _distribution_options(ds)
 
 
-def char_eval_batches(ids: tf.Tensor, sequence_length: int, batch_size: int):
+def stream_eval_batches(ids: tf.Tensor, sequence_length: int, batch_size: int):
     """Non-overlapping windows from offset 0, in order (fast validation during training)."""
     ids = tf.convert_to_tensor(ids, tf.int32)
     n = (int(ids.shape[0]) - 1) // sequence_length  # (n - 1) * L + L <= num_ids - 1

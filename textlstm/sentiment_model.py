@@ -23,16 +23,46 @@ def build_sentiment_model(config, vocab_size: int) -> keras.Model:
             name=f"lstm_{i}",
         )
         x = layers.Bidirectional(lstm, name=f"bilstm_{i}")(x) if config.bidirectional else lstm(x)  # (B, T, U*dirs)
-    if config.pooling == "max":
+    pooled = []
+    if config.pooling in ("max", "max_mean"):
         # Padded steps output 0, so this is max(0, best real step): a harmless floor.
-        x = layers.GlobalMaxPooling1D(name="max_pool")(x)  # (B, U*dirs)
-    elif config.pooling == "mean":
-        x = layers.GlobalAveragePooling1D(name="mean_pool")(x)  # mask-aware: real steps only
+        pooled.append(layers.GlobalMaxPooling1D(name="max_pool")(x))  # (B, U*dirs)
+    if config.pooling in ("mean", "max_mean"):
+        pooled.append(layers.GlobalAveragePooling1D(name="mean_pool")(x))  # mask-aware: real steps only
+    if pooled:
+        x = pooled[0] if len(pooled) == 1 else layers.Concatenate(name="pool_concat")(pooled)
     x = layers.Dropout(config.dropout, name="head_dropout")(x)
     x = layers.Dense(config.dense_units, activation="relu", name="dense")(x)  # (B, D)
     # float32 even under mixed precision: a probability needs the precision.
     probability = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
     return keras.Model(ids, probability, name="sentiment_lstm")
+
+
+def build_word_lm(config, vocab_size: int) -> keras.Model:
+    """Pretraining model: ids (B, T) -> [hidden (B, T, U), logits (B, T, V)].
+
+    Same embedding and LSTM shapes as the classifier's forward direction. Training
+    uses a sampled softmax on `hidden` with the `lm_head` weights, so the full
+    logits output is never computed there (tf.function prunes it).
+    """
+    ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)  # (B, T, E)
+    x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
+    for i in range(config.lstm_layers):
+        x = layers.LSTM(config.lstm_units, return_sequences=True, name=f"lstm_{i}")(x)  # (B, T, U)
+        x = layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
+    logits = layers.Dense(vocab_size, dtype="float32", name="lm_head")(x)  # (B, T, V)
+    return keras.Model(ids, [x, logits], name="word_lm")
+
+
+def transfer_pretrained(lm: keras.Model, classifier: keras.Model) -> None:
+    """Copies the LM's embedding and LSTMs into the classifier (its forward directions)."""
+    classifier.get_layer("embedding").set_weights(lm.get_layer("embedding").get_weights())
+    for layer in classifier.layers:
+        if layer.name.startswith(("lstm_", "bilstm_")):
+            index = layer.name.split("_")[-1]
+            target = layer.forward_layer if isinstance(layer, layers.Bidirectional) else layer
+            target.set_weights(lm.get_layer(f"lstm_{index}").get_weights())
 
 
 def build_end_to_end(vectorizer, model: keras.Model) -> keras.Model:

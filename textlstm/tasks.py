@@ -7,8 +7,10 @@ logs, and finally writes the inference model and its vocabulary into RUN_DIR.
 
 import math
 import os
+import types
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from textlstm import charlm_model, data, evaluation, pipelines, preprocessing, sentiment_model
@@ -22,9 +24,12 @@ class SentimentTask:
 
     def __init__(self, config, data_dir=None):
         self.config = config
+        self.data_dir = data_dir
         train, validation, self.test_examples = data.classification_splits(config, data_dir)
+        self.train_texts = train.map(lambda text, label: text)
+        self.validation_texts = validation.map(lambda text, label: text)
         self.vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length)
-        preprocessing.adapt_word_vectorizer(self.vectorizer, train.map(lambda text, label: text))
+        preprocessing.adapt_word_vectorizer(self.vectorizer, self.train_texts)
         self.vocab_size = self.vectorizer.vocabulary_size()
         self.train_ids = pipelines.vectorize_examples(train, self.vectorizer)
         self.validation_ids = pipelines.vectorize_examples(validation, self.vectorizer)
@@ -66,6 +71,13 @@ class SentimentTask:
         save_model_atomically(end_to_end, os.path.join(run_dir, MODEL_FILE), tmp_dir)
         return end_to_end
 
+    def pretraining(self):
+        """The language-model phase that runs first, or None."""
+        return WordLMPretrainTask(self) if self.config.pretrain_epochs > 0 else None
+
+    def transfer(self, lm, classifier):
+        sentiment_model.transfer_pretrained(lm, classifier)
+
     def test_metrics(self, end_to_end):
         if self.test_examples is None:
             return {"note": "no test split (directory without test/)"}
@@ -83,7 +95,7 @@ class CharLMTask:
         self.train_ids = preprocessing.text_to_char_ids(train_text, self.vocabulary)
         self.validation_ids = preprocessing.text_to_char_ids(validation_text, self.vocabulary)
         self.num_train = int(self.train_ids.shape[0])
-        windows = pipelines.num_char_windows(self.num_train, config.sequence_length)
+        windows = pipelines.num_stream_windows(self.num_train, config.sequence_length)
         val_windows = (int(self.validation_ids.shape[0]) - 1) // config.sequence_length
         if windows < config.batch_size or val_windows < config.batch_size:
             raise TextLSTMError(
@@ -98,11 +110,11 @@ class CharLMTask:
 
     def train_batches(self, seed):
         c = self.config
-        return pipelines.char_training_batches(self.train_ids, c.sequence_length, c.batch_size, seed)
+        return pipelines.stream_training_batches(self.train_ids, c.sequence_length, c.batch_size, seed)
 
     def validation_batches(self):
         c = self.config
-        return pipelines.char_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
+        return pipelines.stream_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
 
     def build_model(self):
         return charlm_model.build_charlm(self.config, self.vocab_size)
@@ -130,6 +142,76 @@ class CharLMTask:
         result = evaluation.evaluate_charlm(model, self.vocabulary, self.test_text)
         result["splits"] = self.config.test_split if not self.config.text_file else "last 5% of the file"
         return {"heldout": result}
+
+
+class WordLMPretrainTask:
+    """Next-word prediction over the training texts (+ unlabelled ones) as one id stream."""
+
+    metric = None
+
+    def __init__(self, sentiment: SentimentTask):
+        c = sentiment.config
+        self.config = types.SimpleNamespace(
+            kind="word_lm", epochs=c.pretrain_epochs, patience=c.patience, seed=c.seed + 1,
+            batch_size=c.pretrain_batch_size, sequence_length=c.pretrain_sequence_length,
+            learning_rate=c.pretrain_learning_rate, clipnorm=c.clipnorm,
+        )
+        self.sentiment_config = c
+        self.vocab_size = sentiment.vocab_size
+        vocabulary = sentiment.vectorizer.get_vocabulary()
+        texts = sentiment.train_texts
+        unlabelled = data.unlabelled_texts(c, sentiment.data_dir)
+        if unlabelled is not None:
+            texts = texts.concatenate(unlabelled)
+        self.train_ids = _id_stream(texts, vocabulary)
+        self.validation_ids = _id_stream(sentiment.validation_texts, vocabulary)
+        self.num_train = int(self.train_ids.shape[0])
+        self._windows = pipelines.num_stream_windows(self.num_train, self.config.sequence_length)
+        self.model = None
+
+    def steps_per_epoch(self):
+        return self._windows // self.config.batch_size
+
+    def train_batches(self, seed):
+        c = self.config
+        return pipelines.stream_training_batches(self.train_ids, c.sequence_length, c.batch_size, seed)
+
+    def validation_batches(self):
+        c = self.config
+        return pipelines.stream_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
+
+    def build_model(self):
+        self.model = sentiment_model.build_word_lm(self.sentiment_config, self.vocab_size)
+        return self.model
+
+    def per_example_loss(self, targets, outputs):  # (B, T), [hidden (B, T, U), logits] -> (B,)
+        hidden = outputs[0]
+        head = self.model.get_layer("lm_head")
+        batch, steps = tf.shape(targets)[0], tf.shape(targets)[1]
+        loss = tf.nn.sampled_softmax_loss(
+            weights=tf.transpose(head.kernel), biases=head.bias,
+            labels=tf.reshape(tf.cast(targets, tf.int64), [-1, 1]),
+            inputs=tf.reshape(tf.cast(hidden, tf.float32), [-1, hidden.shape[-1]]),
+            num_sampled=self.sentiment_config.pretrain_samples, num_classes=self.vocab_size,
+        )  # (B*T,); log-uniform sampling suits a frequency-sorted vocabulary
+        return tf.reduce_mean(tf.reshape(loss, [batch, steps]), axis=-1)
+
+    def sums(self, targets, outputs, per_example):
+        steps = tf.cast(tf.shape(targets)[1], tf.float32)
+        return {"loss": tf.reduce_sum(per_example) * steps, "count": tf.cast(tf.size(targets), tf.float32)}
+
+    def units_per_step(self, batch_size):
+        return batch_size * self.config.sequence_length  # tokens
+
+
+def _id_stream(texts, vocabulary):
+    """All texts -> one int32 id stream (T,), without padding."""
+    stream = preprocessing.make_word_vectorizer(len(vocabulary), None, vocabulary=vocabulary)
+    pieces = [
+        ragged.flat_values.numpy().astype("int32")
+        for ragged in texts.batch(1024).map(lambda t: tf.RaggedTensor.from_tensor(stream(t), padding=0))
+    ]
+    return tf.constant(np.concatenate(pieces))
 
 
 TASKS = {"sentiment": SentimentTask, "charlm": CharLMTask}

@@ -100,7 +100,10 @@ def _make_steps(strategy, task, model, optimizer, global_batch):
 
 
 def _means(totals):
-    return {"loss": totals["loss"] / totals["count"], "accuracy": totals["correct"] / totals["count"]}
+    means = {"loss": totals["loss"] / totals["count"]}
+    if "correct" in totals:
+        means["accuracy"] = totals["correct"] / totals["count"]
+    return means
 
 
 def _add(totals, sums):
@@ -133,16 +136,16 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
             f"batch_size {global_batch} must be divisible by the {strategy.num_replicas_in_sync} replicas"
         )
     try:
-        with strategy.scope():
-            model = task.build_model()
-            optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
-            if policy == "mixed_float16":
-                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-            optimizer.build(model.trainable_variables)  # variables now, not inside the traced step
-            model.optimizer = optimizer  # so save_weights/load_weights carry the optimizer state
+        model, optimizer = _build(strategy, task, policy)
         artifacts.write_json(os.path.join(write_dir, "config.json"), config_to_dict(config))
-        state = _load_backup(run_dir, model) or {"epoch": 0, "best": None, "wait": 0, "history": []}
-        if state["epoch"] and verbose:
+        state = _load_backup(run_dir, model)
+        if state is None:
+            state = {"epoch": 0, "best": None, "wait": 0, "history": []}
+            pretraining = getattr(task, "pretraining", lambda: None)()
+            if pretraining is not None:  # only before the classifier's first epoch
+                lm = _pretrain(strategy, pretraining, policy, run_dir, write_dir, verbose)
+                task.transfer(lm, model)
+        elif verbose:
             print(f"Resuming from the backup of epoch {state['epoch']} in {run_dir}/{BACKUP_DIR}")
         history = _fit(strategy, task, model, optimizer, state, write_dir, global_batch, verbose)
     finally:
@@ -153,6 +156,38 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
     return _finish(task, model, history, run_dir, strategy)
 
 
+def _build(strategy, task, policy):
+    with strategy.scope():
+        model = task.build_model()
+        optimizer = keras.optimizers.Adam(task.config.learning_rate, clipnorm=task.config.clipnorm)
+        if policy == "mixed_float16":
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        optimizer.build(model.trainable_variables)  # variables now, not inside the traced step
+        model.optimizer = optimizer  # so save_weights/load_weights carry the optimizer state
+    return model, optimizer
+
+
+PRETRAIN_DIR = "pretrain"
+
+
+def _pretrain(strategy, task, policy, run_dir, write_dir, verbose):
+    """The language-model phase, in RUN_DIR/pretrain with its own backups; returns the best LM."""
+    lm, optimizer = _build(strategy, task, policy)
+    pre_run, pre_write = os.path.join(run_dir, PRETRAIN_DIR), os.path.join(write_dir, PRETRAIN_DIR)
+    os.makedirs(pre_write, exist_ok=True)
+    state = _load_backup(pre_run, lm) or {"epoch": 0, "best": None, "wait": 0, "history": []}
+    if verbose:
+        print(f"Language-model pretraining: {task.num_train:,} tokens, from epoch {state['epoch'] + 1}")
+    _fit(strategy, task, lm, optimizer, state, pre_write, task.config.batch_size, verbose)
+    lm.load_weights(os.path.join(pre_run, BEST_WEIGHTS))
+    return lm
+
+
+def _should_continue(state, config) -> bool:
+    # Keras EarlyStopping semantics: stop once `patience` epochs in a row brought no new best.
+    return state["epoch"] < config.epochs and state["wait"] < max(config.patience, 1)
+
+
 def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose):
     config = task.config
     train_step, eval_step = _make_steps(strategy, task, model, optimizer, global_batch)
@@ -161,7 +196,7 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
     iterator = iter(strategy.experimental_distribute_dataset(task.train_batches(config.seed + state["epoch"])))
     validation = strategy.experimental_distribute_dataset(task.validation_batches())
     writer = tf.summary.create_file_writer(os.path.join(run_dir, "logs"))
-    while state["epoch"] < config.epochs and state["wait"] <= config.patience:
+    while _should_continue(state, config):
         epoch = state["epoch"]
         if verbose:
             print(f"Epoch {epoch + 1}/{config.epochs}")
