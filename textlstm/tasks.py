@@ -84,7 +84,22 @@ class SentimentTask:
         return {"test": evaluation.evaluate_sentiment(end_to_end, self.test_examples, self.config.test_split)}
 
 
-class CharLMTask:
+class StreamBatches:
+    """Batches for tasks whose data is one long id stream (train_ids, validation_ids)."""
+
+    def steps_per_epoch(self):
+        return self._windows // self.config.batch_size  # one pass over the text
+
+    def train_batches(self, seed):
+        c = self.config
+        return pipelines.stream_training_batches(self.train_ids, c.sequence_length, c.batch_size, seed)
+
+    def validation_batches(self):
+        c = self.config
+        return pipelines.stream_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
+
+
+class CharLMTask(StreamBatches):
     metric = "accuracy"
 
     def __init__(self, config, data_dir=None):
@@ -104,17 +119,6 @@ class CharLMTask:
                 "lower batch_size or sequence_length with --set"
             )
         self._windows = windows
-
-    def steps_per_epoch(self):
-        return self._windows // self.config.batch_size  # one pass over the text
-
-    def train_batches(self, seed):
-        c = self.config
-        return pipelines.stream_training_batches(self.train_ids, c.sequence_length, c.batch_size, seed)
-
-    def validation_batches(self):
-        c = self.config
-        return pipelines.stream_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
 
     def build_model(self):
         return charlm_model.build_charlm(self.config, self.vocab_size)
@@ -144,7 +148,7 @@ class CharLMTask:
         return {"heldout": result}
 
 
-class WordLMPretrainTask:
+class WordLMPretrainTask(StreamBatches):
     """Next-word prediction over the training texts (+ unlabelled ones) as one id stream."""
 
     metric = None
@@ -168,17 +172,6 @@ class WordLMPretrainTask:
         self.num_train = int(self.train_ids.shape[0])
         self._windows = pipelines.num_stream_windows(self.num_train, self.config.sequence_length)
         self.model = None
-
-    def steps_per_epoch(self):
-        return self._windows // self.config.batch_size
-
-    def train_batches(self, seed):
-        c = self.config
-        return pipelines.stream_training_batches(self.train_ids, c.sequence_length, c.batch_size, seed)
-
-    def validation_batches(self):
-        c = self.config
-        return pipelines.stream_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
 
     def build_model(self):
         self.model = sentiment_model.build_word_lm(self.sentiment_config, self.vocab_size)
