@@ -56,7 +56,35 @@ def build_parser():
     p.add_argument("--seed", type=int, help="same seed and settings -> same text")
     p.add_argument("--stop", help="stop before this string")
     p.add_argument("--continuation-only", action="store_true", help="do not repeat the prompt")
+
+    p = sub.add_parser("export", help="write a TF Serving SavedModel: OUT/<version>/")
+    p.add_argument("run_dir")
+    p.add_argument("--out", required=True, help="model base path, e.g. saved_models/imdb_sentiment")
+    p.add_argument("--version", type=int, help="default: one more than the highest present")
+
+    p = sub.add_parser("demo", help="launch the Gradio demo (both models, as tabs)")
+    p.add_argument("--sentiment-model", help="run dir or saved_models/ folder (default: the shipped model)")
+    p.add_argument("--generator-model", help="run dir or saved_models/ folder (default: the shipped model)")
+    p.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--share", action="store_true", help="a public gradio.live link (off by default)")
     return parser
+
+
+def cmd_export(args):
+    from textlstm.export import export
+
+    print(f"Exported to {export(args.run_dir, args.out, args.version)}")
+
+
+def cmd_demo(args):
+    from textlstm import webapp
+
+    defaults = webapp.default_args()
+    args.sentiment_model = args.sentiment_model or defaults.sentiment_model
+    args.generator_model = args.generator_model or defaults.generator_model
+    demo = webapp.build_app(args.sentiment_model, args.generator_model)
+    webapp.launch(demo, args)
 
 
 def cmd_train(args):
@@ -150,7 +178,8 @@ def cmd_generate(args):
             print("-" * 40)
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate,
+            "export": cmd_export, "demo": cmd_demo}
 
 
 def main(argv=None):

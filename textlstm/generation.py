@@ -39,6 +39,7 @@ class CharSampler(tf.Module):
         self.logits_layer = model.get_layer("logits")
         self.units = self.cells[0].units
         self.lookup = vocabulary.lookup_layer()
+        self.lookup(tf.constant([""]))  # builds it (ExportArchive only tracks built layers)
         self.tokens = tf.constant(vocabulary.tokens)
         self.vocab_size = len(vocabulary)
         self.newline_id = vocabulary.encode("\n")[0] if "\n" in vocabulary.characters else 2

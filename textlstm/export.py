@@ -1,0 +1,142 @@
+"""SavedModel exports that TF Serving loads as they are: versioned, atomic, warmed up.
+
+    saved_models/NAME/<version>/   <- what TF Serving's --model_base_path=saved_models/NAME serves
+      saved_model.pb, variables/, assets/ (vocabulary tables)
+      assets.extra/tf_serving_warmup_requests
+
+Signatures (every op is a TensorFlow core op; no Python, textlstm or custom ops needed):
+  sentiment  serving_default: text (string [batch]) -> positive_probability (float32 [batch]),
+                                                     label (string [batch]: "positive"/"negative")
+  generator  serving_default: prompt (string [batch]) -> text (string [batch]); 200 characters,
+                              temperature 0.8, no top-k/top-p, a fresh seed per request
+             generate: prompt, length, temperature, top_k, top_p, seed -> text; the scalars are
+                       clamped inside the graph to the ranges of textlstm/validation.py (NaN -> default)
+A version is written into a hidden temporary directory beside its final place and renamed into
+place, so an interrupted export never leaves a partial version for TF Serving to pick up.
+"""
+
+import os
+import re
+import shutil
+import tempfile
+
+import keras
+import tensorflow as tf
+
+from textlstm import loading, validation
+from textlstm.errors import TextLSTMError
+
+DEFAULTS = {"length": 200, "temperature": 0.8, "top_k": 0, "top_p": 1.0}
+WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+WARMUP_PROMPTS = ["ROMEO:", "First Citizen:\n"]
+WARMUP_REVIEWS = ["A moving, funny and beautifully acted film.", "Dull, far too long and badly written."]
+
+
+def next_version(base_dir) -> int:
+    versions = [int(d) for d in os.listdir(base_dir) if re.fullmatch(r"\d+", d)] if os.path.isdir(base_dir) else []
+    return max(versions, default=0) + 1
+
+
+def _sentiment_archive(folder):
+    from textlstm.sentiment_classifier import SentimentClassifier
+
+    model = SentimentClassifier.load(folder).model
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def serving_default(text):
+        probability = model(text, training=False)[:, 0]  # (B,)
+        label = tf.where(probability > 0.5, tf.constant("positive"), tf.constant("negative"))
+        return {"positive_probability": probability, "label": label}
+
+    archive.add_endpoint("serving_default", serving_default)
+    requests = [("serving_default", {"text": tf.constant(WARMUP_REVIEWS)})]
+    return archive, requests
+
+
+def _clamped(length, temperature, top_k, top_p, seed):
+    """The same ranges as the Python API; out-of-range values are clamped, NaN -> default."""
+    def finite(x, default):
+        return tf.where(tf.math.is_finite(x), x, tf.constant(default, x.dtype))
+
+    length = tf.clip_by_value(length, 0, validation.MAX_LENGTH)
+    temperature = tf.clip_by_value(finite(temperature, DEFAULTS["temperature"]), 0.0, validation.MAX_TEMPERATURE)
+    top_k = tf.maximum(top_k, 0)
+    top_p = tf.clip_by_value(finite(top_p, DEFAULTS["top_p"]), 1e-6, 1.0)
+    seed = tf.clip_by_value(seed, 0, validation.MAX_SEED)
+    return length, temperature, top_k, top_p, seed
+
+
+def _generator_archive(folder):
+    from textlstm.text_generator import TextGenerator
+
+    generator = TextGenerator.load(folder)
+    sampler = generator.sampler
+    archive = keras.export.ExportArchive()
+    archive.track(generator.model)
+    archive.track(sampler.lookup)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompt")])
+    def serving_default(prompt):
+        seed = tf.cast(tf.timestamp() * 1e6, tf.int64) % validation.MAX_SEED  # fresh text per request
+        text = sampler.generate_text(prompt, tf.constant(DEFAULTS["length"]), tf.constant(DEFAULTS["temperature"]),
+                                     tf.constant(DEFAULTS["top_k"]), tf.constant(DEFAULTS["top_p"]), seed)
+        return {"text": text}
+
+    @tf.function(input_signature=[
+        tf.TensorSpec([None], tf.string, name="prompt"), tf.TensorSpec([], tf.int32, name="length"),
+        tf.TensorSpec([], tf.float32, name="temperature"), tf.TensorSpec([], tf.int32, name="top_k"),
+        tf.TensorSpec([], tf.float32, name="top_p"), tf.TensorSpec([], tf.int64, name="seed"),
+    ])
+    def generate(prompt, length, temperature, top_k, top_p, seed):
+        return {"text": sampler.generate_text(prompt, *_clamped(length, temperature, top_k, top_p, seed))}
+
+    archive.add_endpoint("serving_default", serving_default)
+    archive.add_endpoint("generate", generate)
+    requests = [
+        ("serving_default", {"prompt": tf.constant(WARMUP_PROMPTS)}),
+        ("generate", {"prompt": tf.constant(WARMUP_PROMPTS[:1]), "length": tf.constant(50),
+                      "temperature": tf.constant(0.8), "top_k": tf.constant(0), "top_p": tf.constant(1.0),
+                      "seed": tf.constant(1, tf.int64)}),
+    ]
+    return archive, requests
+
+
+def write_warmup(path, requests):
+    """TF Serving's warmup file: a TFRecord of PredictionLog, one per request."""
+    from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tf.io.TFRecordWriter(path) as writer:
+        for signature, inputs in requests:
+            request = predict_pb2.PredictRequest(
+                model_spec=model_pb2.ModelSpec(signature_name=signature),
+            )
+            for name, value in inputs.items():
+                request.inputs[name].CopyFrom(tf.make_tensor_proto(value))
+            log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
+            writer.write(log.SerializeToString())
+
+
+def export(run_dir, out_dir, version=None) -> str:
+    """Writes run_dir's model as out_dir/<version>/; returns that path."""
+    folder = loading.model_folder(run_dir)
+    kind = loading.load_folder_config(folder).kind
+    if version is None:
+        version = next_version(out_dir)
+    if not isinstance(version, int) or version < 1:
+        raise TextLSTMError(f"--version must be a positive integer, got {version!r}")
+    final = os.path.join(out_dir, str(version))
+    if os.path.exists(final):
+        raise TextLSTMError(f"{final} already exists; choose another --version or leave it out for the next one")
+    archive, requests = (_sentiment_archive if kind == "sentiment" else _generator_archive)(folder)
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=out_dir, prefix=".tmp-export-")  # not an integer: TF Serving ignores it
+    try:
+        archive.write_out(tmp, verbose=False)
+        write_warmup(os.path.join(tmp, WARMUP_FILE), requests)
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final

@@ -1,0 +1,89 @@
+"""The Gradio demo: sentiment and generation tabs on the shipped (or given) models.
+
+Models load once, at start-up, and are shared by every request. The queue runs
+two requests at a time (two CPU cores) and holds at most QUEUE_SIZE more.
+"""
+
+import argparse
+import functools
+import os
+
+from textlstm.errors import TextLSTMError
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_SENTIMENT = os.path.join(REPO, "saved_models", "imdb_sentiment")
+DEFAULT_GENERATOR = os.path.join(REPO, "saved_models", "shakespeare_char")
+CONCURRENCY = 2  # requests computed at once: one per core
+QUEUE_SIZE = 64  # requests waiting; more get a "queue full" answer instead of a long wait
+MAX_UPLOAD = "5mb"
+
+
+@functools.lru_cache(maxsize=None)
+def load_classifier(path):
+    from textlstm.sentiment_classifier import SentimentClassifier
+
+    return SentimentClassifier.load(path)
+
+
+@functools.lru_cache(maxsize=None)
+def load_generator(path):
+    from textlstm.text_generator import TextGenerator
+
+    return TextGenerator.load(path)
+
+
+def _header(classifier, generator):
+    lines = ["# textlstm: LSTM text models, end to end"]
+    if classifier is not None:
+        test = classifier.metrics.get("test", {})
+        figure = f"**{test['accuracy']:.1%}** accuracy on all {test['examples']:,} IMDB test reviews" if test else "not evaluated"
+        lines.append(f"- **Sentiment**: an LSTM trained on IMDB movie reviews (English); {figure}.")
+    if generator is not None:
+        held = generator.metrics.get("heldout", {})
+        figure = f"**{held['loss_nats_per_char']:.3f}** nats/char on held-out text" if held else "not evaluated"
+        lines.append(f"- **Generation**: a character-level LSTM trained on tiny Shakespeare; {figure}.")
+    return "\n".join(lines)
+
+
+def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERATOR):
+    """A gr.Blocks with a tab per given model (None leaves a tab out)."""
+    import gradio as gr
+
+    from textlstm.webapp.generate_tab import build_generate_tab
+    from textlstm.webapp.sentiment_tab import build_sentiment_tab
+
+    classifier = load_classifier(os.path.abspath(sentiment_model)) if sentiment_model else None
+    generator = load_generator(os.path.abspath(generator_model)) if generator_model else None
+    with gr.Blocks(title="textlstm") as demo:
+        gr.Markdown(_header(classifier, generator))
+        with gr.Tabs():
+            if classifier is not None:
+                with gr.Tab("Sentiment"):
+                    build_sentiment_tab(classifier)
+            if generator is not None:
+                with gr.Tab("Generate"):
+                    build_generate_tab(generator)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    return demo
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="textlstm Gradio demo")
+    parser.add_argument("--sentiment-model", default=os.environ.get("TEXTLSTM_SENTIMENT_MODEL", DEFAULT_SENTIMENT))
+    parser.add_argument("--generator-model", default=os.environ.get("TEXTLSTM_GENERATOR_MODEL", DEFAULT_GENERATOR))
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--share", action="store_true", help="a public gradio.live link (off by default)")
+    return parser.parse_args(argv)
+
+
+def default_args():
+    return parse_args([])
+
+
+def launch(demo, args, **kwargs):
+    return demo.launch(server_name=args.host, server_port=args.port, share=args.share,
+                       max_file_size=MAX_UPLOAD, footer_links=["api", "gradio"], **kwargs)
+
+
+__all__ = ["TextLSTMError", "build_app", "default_args", "launch", "parse_args"]

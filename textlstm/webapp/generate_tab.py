@@ -1,0 +1,43 @@
+"""The generation tab: text streams in as the model writes it; Stop stops it."""
+
+import gradio as gr
+
+from textlstm.errors import TextLSTMError
+from textlstm.validation import MAX_LENGTH, MAX_TEMPERATURE
+
+EXAMPLES = [["ROMEO:"], ["First Citizen:\n"], ["KING RICHARD III:\nNow is the"], ["JULIET:\nO, "]]
+
+
+def generate(generator, prompt, length, temperature, top_k, top_p, seed):
+    """Yields prompt + the text so far. Raises gr.Error on bad input."""
+    prompt = prompt or ""
+    text = prompt
+    try:
+        for piece in generator.stream(prompt, length=length, temperature=temperature, top_k=top_k,
+                                      top_p=top_p, seed=None if seed is None or seed == "" else seed):
+            text += piece
+            yield text
+    except TextLSTMError as e:
+        raise gr.Error(str(e)) from None
+    if text == prompt:
+        yield text
+
+
+def build_generate_tab(generator):
+    with gr.Row():
+        with gr.Column():
+            prompt = gr.Textbox(label="Prompt", lines=3, value="ROMEO:")
+            gr.Examples(EXAMPLES, inputs=prompt)
+            length = gr.Slider(1, MAX_LENGTH, value=400, step=1, label="Length (characters)")
+            temperature = gr.Slider(0.0, min(2.0, MAX_TEMPERATURE), value=0.8, step=0.05,
+                                    label="Temperature (0 = greedy)")
+            top_k = gr.Slider(0, 65, value=0, step=1, label="Top-k (0 = off)")
+            top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)")
+            seed = gr.Number(value=None, precision=0, label="Seed (empty = random; same seed, same text)")
+            with gr.Row():
+                run = gr.Button("Generate", variant="primary")
+                stop = gr.Button("Stop", variant="stop")
+        output = gr.Textbox(label="Generated text", lines=22, max_lines=40, autoscroll=True)
+    event = run.click(lambda *a: (yield from generate(generator, *a)),
+                      inputs=[prompt, length, temperature, top_k, top_p, seed], outputs=output, api_name="generate")
+    stop.click(None, cancels=[event], api_visibility="private")

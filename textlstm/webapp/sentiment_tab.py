@@ -1,0 +1,114 @@
+"""The sentiment tab: one review with word contributions, or a whole file of them."""
+
+import csv
+import os
+import tempfile
+
+import gradio as gr
+
+from textlstm.errors import TextLSTMError
+from textlstm.validation import MAX_BATCH, check_texts
+from textlstm.webapp.explain import occlusion_scores
+
+EXAMPLES = [
+    "One of the best films I have seen in years: a smart script, superb acting and a score that stays with you.",
+    "A dull, lazy sequel. The jokes fall flat, the plot makes no sense and I nearly walked out.",
+    "The first half is gripping and beautifully shot, but the ending is rushed and the romance never convinces.",
+    "I wouldn't say this movie is bad, but it is not good either.",
+    "Not a bad film at all. I was never bored.",
+]
+
+
+def classify(classifier, text):
+    """-> ({label: probability}, highlighted words). Raises gr.Error on bad input."""
+    try:
+        check_texts(text, name="review")
+        window = classifier.config.sequence_length if classifier.config else 400
+        p, highlighted = occlusion_scores(classifier, text, window)
+    except TextLSTMError as e:
+        raise gr.Error(str(e)) from None
+    return {"positive": p, "negative": 1.0 - p}, highlighted
+
+
+def _read_reviews(path):
+    if path.lower().endswith(".csv"):
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            rows = list(csv.reader(f))
+        if not rows:
+            return []
+        header = [h.strip().lower() for h in rows[0]]
+        column = next((header.index(k) for k in ("text", "review", "content") if k in header), None)
+        body = rows[1:] if column is not None else rows
+        column = column or 0
+        return [r[column] for r in body if len(r) > column and r[column].strip()]
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def classify_file(classifier, file):
+    """A .txt (one review per line) or .csv (a text/review column) -> CSV path and a histogram."""
+    if file is None:
+        raise gr.Error("upload a .txt or .csv file first")
+    path = file if isinstance(file, str) else file.name
+    reviews = _read_reviews(path)
+    if not reviews:
+        raise gr.Error("the file holds no reviews: one per line (.txt) or a 'text' column (.csv)")
+    if len(reviews) > MAX_BATCH:
+        raise gr.Error(f"the file holds {len(reviews):,} reviews; at most {MAX_BATCH:,} per upload")
+    try:
+        probabilities = classifier.predict_proba(reviews)
+    except TextLSTMError as e:
+        raise gr.Error(str(e)) from None
+    out_dir = tempfile.mkdtemp(prefix="textlstm-batch-")
+    out_path = os.path.join(out_dir, "predictions.csv")
+    with open(out_path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label", "positive_probability"])
+        for text, p in zip(reviews, probabilities):
+            writer.writerow([text, "positive" if p > 0.5 else "negative", f"{p:.6f}"])
+    return out_path, _histogram(probabilities)
+
+
+def _histogram(probabilities):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    ax.hist(probabilities, bins=20, range=(0, 1), color="#4c78a8")
+    ax.axvline(0.5, color="gray", linestyle="--")
+    ax.set_xlabel("P(positive)")
+    ax.set_ylabel("reviews")
+    ax.set_title(f"{len(probabilities)} reviews: {int((probabilities > 0.5).sum())} positive")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def build_sentiment_tab(classifier):
+    with gr.Row():
+        with gr.Column():
+            review = gr.Textbox(label="Review", lines=6, max_lines=20, placeholder="Paste a movie review…")
+            button = gr.Button("Classify", variant="primary")
+            gr.Examples(EXAMPLES, inputs=review)
+        with gr.Column():
+            label = gr.Label(label="Sentiment", num_top_classes=2)
+            words = gr.HighlightedText(label="Which words pushed the decision", combine_adjacent=False,
+                                       show_legend=False, color_map=None)
+            gr.Markdown(
+                "*Occlusion: each word's score is how much P(positive) falls when that word is removed "
+                "(green pushed towards positive, red towards negative; scaled so the strongest word is ±1).*"
+            )
+    button.click(lambda text: classify(classifier, text), inputs=review, outputs=[label, words], api_name="classify")
+    review.submit(lambda text: classify(classifier, text), inputs=review, outputs=[label, words],
+                  api_visibility="private")
+    with gr.Accordion("Many reviews at once: upload a file", open=False):
+        with gr.Row():
+            upload = gr.File(label=".txt (one review per line) or .csv (a 'text' column)",
+                             file_types=[".txt", ".csv"])
+            with gr.Column():
+                download = gr.File(label="Predictions (CSV)")
+                chart = gr.Plot(label="Distribution")
+        gr.Button("Classify file").click(lambda f: classify_file(classifier, f), inputs=upload,
+                                         outputs=[download, chart], api_name="classify_file")
