@@ -35,9 +35,10 @@ def load_generator(path):
 def _header(classifier, generator):
     lines = ["# textlstm: LSTM text models, end to end"]
     if classifier is not None:
-        test = classifier.metrics.get("test", {})
-        figure = f"**{test['accuracy']:.1%}** accuracy on all {test['examples']:,} IMDB test reviews" if test else "not evaluated"
-        lines.append(f"- **Sentiment**: an LSTM trained on IMDB movie reviews (English); {figure}.")
+        test, config = classifier.metrics.get("test", {}), classifier.config
+        data = (config.directory or f"{config.dataset} ({test.get('split', 'test')})") if config else "its test split"
+        figure = f"**{test['accuracy']:.1%}** accuracy on {test['examples']:,} reviews of {data}" if test else "not evaluated"
+        lines.append(f"- **Sentiment**: an LSTM trained on movie reviews (English); {figure}.")
     if generator is not None:
         held = generator.metrics.get("heldout", {})
         figure = f"**{held['loss_nats_per_char']:.3f}** nats/char on held-out text" if held else "not evaluated"

@@ -33,7 +33,7 @@ def build_generate_tab(generator):
                                     label="Temperature (0 = greedy)")
             top_k = gr.Slider(0, 65, value=0, step=1, label="Top-k (0 = off)")
             top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)")
-            seed = gr.Number(value=None, precision=0, label="Seed (empty = random; same seed, same text)")
+            seed = gr.Number(value=1, precision=0, minimum=0, label="Seed (same seed and settings, same text)")
             with gr.Row():
                 run = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Stop", variant="stop")

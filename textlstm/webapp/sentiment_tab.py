@@ -19,6 +19,17 @@ EXAMPLES = [
 ]
 
 
+# Occlusion scores (scaled to [-1, 1]) shown as four labelled colours, green for positive.
+COLORS = {"strongly positive": "#1a9850", "positive": "#a6d96a", "negative": "#fdae61", "strongly negative": "#d73027"}
+
+
+def _category(score):
+    if score is None or abs(score) < 0.15:
+        return None  # too small to matter: left uncoloured
+    strength = "strongly " if abs(score) >= 0.5 else ""
+    return strength + ("positive" if score > 0 else "negative")
+
+
 def classify(classifier, text):
     """-> ({label: probability}, highlighted words). Raises gr.Error on bad input."""
     try:
@@ -27,7 +38,7 @@ def classify(classifier, text):
         p, highlighted = occlusion_scores(classifier, text, window)
     except TextLSTMError as e:
         raise gr.Error(str(e)) from None
-    return {"positive": p, "negative": 1.0 - p}, highlighted
+    return {"positive": p, "negative": 1.0 - p}, [(piece, _category(score)) for piece, score in highlighted]
 
 
 def _read_reviews(path):
@@ -95,10 +106,10 @@ def build_sentiment_tab(classifier):
         with gr.Column():
             label = gr.Label(label="Sentiment", num_top_classes=2)
             words = gr.HighlightedText(label="Which words pushed the decision", combine_adjacent=False,
-                                       show_legend=False, color_map=None)
+                                       show_legend=True, color_map=COLORS)
             gr.Markdown(
-                "*Occlusion: each word's score is how much P(positive) falls when that word is removed "
-                "(green pushed towards positive, red towards negative; scaled so the strongest word is ±1).*"
+                "*Occlusion: a word's effect is how much P(positive) falls when that word is removed; "
+                "\"strongly\" marks effects at least half the strongest word's, small ones stay uncoloured.*"
             )
     button.click(lambda text: classify(classifier, text), inputs=review, outputs=[label, words], api_name="classify")
     review.submit(lambda text: classify(classifier, text), inputs=review, outputs=[label, words],

@@ -1,0 +1,27 @@
+"""Screenshots of the demo on the shipped models, for the README: `python docs/screenshot.py`."""
+
+import os
+import socket
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+
+import browser  # noqa: E402
+
+from textlstm import webapp  # noqa: E402
+
+REVIEW = ("The first half is gripping and beautifully shot, but the ending is rushed "
+          "and the romance never convinces.")
+
+if __name__ == "__main__":
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = webapp.build_app()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        seen = browser.drive_demo(f"http://127.0.0.1:{port}/", HERE, review=REVIEW)
+        print(f"label: {seen['label']}\ngenerated: {seen['generated'][:200]!r}\n" + "\n".join(seen["screenshots"]))
+    finally:
+        demo.close()

@@ -1,0 +1,39 @@
+"""Drives the demo in Debian's headless Chromium with Playwright (never `playwright install`)."""
+
+import os
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling out, which this machine refuses.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+def drive_demo(url, out_dir, review, prompt="ROMEO:", length="300"):
+    """Classifies `review`, generates from `prompt`; returns what the page showed and the screenshots."""
+    from playwright.sync_api import sync_playwright
+
+    shots = [os.path.join(out_dir, "demo.png"), os.path.join(out_dir, "demo-generate.png")]
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url, wait_until="networkidle")
+            page.get_by_label("Review").fill(review)
+            page.get_by_role("button", name="Classify", exact=True).click()
+            label = page.locator("[data-testid='label-output-value']").first
+            label.wait_for(timeout=30_000)
+            page.wait_for_timeout(500)  # let the word highlights render
+            page.screenshot(path=shots[0], full_page=True)
+            page.get_by_role("tab", name="Generate").click()
+            page.get_by_label("Prompt").fill(prompt)
+            page.get_by_label("Length (characters)").first.fill(length)
+            page.get_by_role("button", name="Generate", exact=True).click()
+            output = page.get_by_label("Generated text")
+            page.wait_for_function("([el, n]) => el.value.length >= n", arg=[output.element_handle(), len(prompt) + 20],
+                                   timeout=30_000)
+            page.get_by_role("button", name="Stop").wait_for()
+            page.wait_for_timeout(1500)  # streaming: the text keeps growing
+            page.screenshot(path=shots[1], full_page=True)
+            return {"label": label.inner_text().strip(), "generated": output.input_value(), "screenshots": shots}
+        finally:
+            chromium.close()

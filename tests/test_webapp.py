@@ -1,0 +1,128 @@
+"""The Gradio demo through its real surfaces: gradio_client on loopback, and a headless browser."""
+
+import concurrent.futures
+import os
+import socket
+
+import browser
+import pytest
+
+import textlstm
+from textlstm import webapp
+from textlstm.webapp import sentiment_tab
+
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sentiment_run, charlm_run):
+    demo = webapp.build_app(sentiment_run, charlm_run)
+    args = webapp.parse_args(["--port", str(_free_port())])
+    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{args.port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server, verbose=False)
+
+
+def test_named_endpoints(client):
+    names = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/classify", "/generate", "/classify_file"} <= set(names)
+
+
+def test_classify_matches_python_api(client, sentiment_run):
+    text = "great acting and a superb story"
+    label, words = client.predict(text, api_name="/classify")
+    p = textlstm.load_sentiment(sentiment_run).predict(text)
+    assert label["label"] == p.label
+    confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
+    assert abs(confidences["positive"] - p.positive_probability) < 1e-5
+    assert "".join(w["token"] for w in words) == text  # the highlighted words cover the review exactly
+    assert {w["class_or_confidence"] for w in words} <= {None, *sentiment_tab.COLORS}
+
+
+def test_generate_matches_python_api(client, charlm_run):
+    text = client.predict("ROMEO:", 60, 0.9, 5, 0.95, 42, api_name="/generate")
+    expected = textlstm.load_generator(charlm_run).generate("ROMEO:", length=60, temperature=0.9, top_k=5,
+                                                            top_p=0.95, seed=42)
+    assert text == "ROMEO:" + expected
+
+
+@pytest.mark.parametrize("call, message", [
+    (("   ",), "empty"),
+    (("x" * 100_001,), "at most 100,000 characters"),
+])
+def test_bad_review_gives_a_clear_error(client, call, message):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=message):
+        client.predict(*call, api_name="/classify")
+    assert client.predict("a wonderful film", api_name="/classify")[0]["label"]  # still serving
+
+
+@pytest.mark.parametrize("top_p, seed, message", [
+    (1.5, 1, "greater than maximum value 1.0"),  # the slider's own bound, checked by Gradio
+    (0.9, -5, "less than minimum value 0"),  # the seed box's own bound
+    (0.9, 2**40, "seed must be an integer from 0 to"),  # textlstm.validation
+])
+def test_bad_generation_settings_give_a_clear_error(client, top_p, seed, message):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=message):
+        client.predict("ROMEO:", 10, 0.8, 0, top_p, seed, api_name="/generate")
+
+
+def test_classify_file_returns_csv(client, tmp_path):
+    import csv
+
+    from gradio_client import handle_file
+
+    upload = tmp_path / "reviews.txt"
+    upload.write_text("a wonderful moving film\n\nan awful boring film\ni loved it, brilliant\n", encoding="utf-8")
+    path, _ = client.predict(handle_file(str(upload)), api_name="/classify_file")
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["text"] for r in rows] == ["a wonderful moving film", "an awful boring film", "i loved it, brilliant"]
+    assert all(r["label"] in ("positive", "negative") and 0 <= float(r["positive_probability"]) <= 1 for r in rows)
+
+
+def test_twenty_concurrent_clients(server, sentiment_run, charlm_run):
+    from gradio_client import Client
+
+    texts = [f"great acting and a superb story {i}" for i in range(10)]
+    expected = textlstm.load_sentiment(sentiment_run).predict(texts)
+    generated = textlstm.load_generator(charlm_run).generate("JULIET:", length=30, temperature=0.8, seed=3)
+
+    def one(i):
+        c = Client(server, verbose=False)
+        if i % 2:
+            return ("generate", c.predict("JULIET:", 30, 0.8, 0, 1.0, 3, api_name="/generate"))
+        return ("classify", c.predict(texts[i // 2], api_name="/classify")[0]["label"], i // 2)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(one, range(20), timeout=240))
+    for result in results:
+        if result[0] == "generate":
+            assert result[1] == "JULIET:" + generated
+        else:
+            assert result[1] == expected[result[2]].label
+
+
+@pytest.mark.slow
+def test_real_browser(server, tmp_path):
+    if not os.path.exists(browser.CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {browser.CHROMIUM} (CI installs it: apt-get install chromium)")
+    seen = browser.drive_demo(server, str(tmp_path), review="great acting and a superb story, i loved it")
+    assert seen["label"] in ("positive", "negative")
+    assert seen["generated"].startswith("ROMEO:") and len(seen["generated"]) > len("ROMEO:") + 20
+    assert all(os.path.getsize(path) > 10_000 for path in seen["screenshots"])
