@@ -84,3 +84,21 @@ def test_keras_round_trip_both_models(tmp_path):
     again = keras.saving.load_model(tmp_path / "s.keras", safe_mode=True)
     text = tf.constant(["good good", "bad"])
     np.testing.assert_array_equal(e2e(text), again(text))
+
+
+@pytest.mark.parametrize("bidirectional, pooling, trims", [
+    (False, "max_mean", True), (False, "last", True), (True, "mean", True), (True, "max", False),
+])
+def test_fast_inference_path_equals_end_to_end_model(bidirectional, pooling, trims):
+    from textlstm.sentiment_classifier import SentimentClassifier
+
+    config = SentimentConfig(sequence_length=40, embedding_dim=8, lstm_units=6, dense_units=4,
+                             bidirectional=bidirectional, pooling=pooling)
+    words = [f"w{i}" for i in range(30)]
+    vectorizer = keras.layers.TextVectorization(output_sequence_length=40, vocabulary=words)
+    e2e = sentiment_model.build_end_to_end(vectorizer, sentiment_model.build_sentiment_model(config, 32))
+    classifier = SentimentClassifier(e2e, config)
+    assert classifier._trim is trims
+    rng = np.random.RandomState(0)
+    texts = [" ".join(rng.choice(words, n)) for n in (1, 3, 17, 39, 40, 55)]  # 55: truncated at 40
+    np.testing.assert_allclose(classifier.predict_proba(texts), e2e(tf.constant(texts)).numpy()[:, 0], atol=1e-5)

@@ -5,11 +5,12 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from textlstm import loading
+from textlstm import loading, sentiment_model
 from textlstm.data import LABEL_NAMES
 from textlstm.validation import check_texts
 
 INFERENCE_BATCH = 256  # reviews per forward pass; bounds memory for big batches
+LENGTH_BUCKET = 32  # trimmed lengths round up to this: few distinct shapes, few XLA compiles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,16 +25,39 @@ class SentimentPrediction:
 
 
 class SentimentClassifier:
-    """`SentimentClassifier.load(path).predict("A fine film.")` -> SentimentPrediction."""
+    """`SentimentClassifier.load(path).predict("A fine film.")` -> SentimentPrediction.
+
+    Fast path, same answers as `model` (the end-to-end Keras model): vectorize the batch,
+    drop the trailing padding columns where that is exact, pad the batch to a power of two,
+    and run the id model XLA-compiled (one compile per length bucket and batch size).
+    """
 
     def __init__(self, model, config=None, metrics=None):
         self.model = model  # end-to-end keras.Model: strings (B,) -> P(positive) (B, 1)
         self.config = config
         self.metrics = metrics or {}
-        self._forward = tf.function(
-            lambda text: self.model(text, training=False)[:, 0],
+        self._vectorize = tf.function(
+            lambda text: tf.cast(sentiment_model.vectorizer_part(model)(text), tf.int32),
             input_signature=[tf.TensorSpec([None], tf.string)],
         )
+        trained = sentiment_model.trained_part(model)
+        self._trim = config is not None and sentiment_model.padding_is_inert(config)
+        if self._trim:  # the same weights behind an input of any length
+            trained_any_length = sentiment_model.build_sentiment_model(
+                config, trained.get_layer("embedding").input_dim, variable_length=True)
+            trained_any_length.set_weights(trained.get_weights())
+            trained = trained_any_length
+        self._ids_forward = tf.function(lambda ids: trained(ids, training=False)[:, 0], jit_compile=True)
+
+    def _forward(self, texts):
+        ids = self._vectorize(tf.constant(texts)).numpy()  # (B, T)
+        if self._trim:
+            used = int((ids != 0).any(axis=0).nonzero()[0].max(initial=0)) + 1
+            ids = ids[:, : min(ids.shape[1], -(-used // LENGTH_BUCKET) * LENGTH_BUCKET)]
+        batch = len(texts)
+        padded = 1 << (batch - 1).bit_length()  # next power of two
+        ids = np.concatenate([ids, np.zeros((padded - batch, ids.shape[1]), ids.dtype)])
+        return self._ids_forward(tf.constant(ids)).numpy()[:batch]
 
     @classmethod
     def load(cls, path):
@@ -44,10 +68,7 @@ class SentimentClassifier:
     def predict_proba(self, texts) -> np.ndarray:
         """P(positive) for each text, shape (N,) float32."""
         items, _ = check_texts(texts)
-        chunks = [
-            self._forward(tf.constant(items[i : i + INFERENCE_BATCH])).numpy()
-            for i in range(0, len(items), INFERENCE_BATCH)
-        ]
+        chunks = [self._forward(items[i : i + INFERENCE_BATCH]) for i in range(0, len(items), INFERENCE_BATCH)]
         return np.concatenate(chunks).astype(np.float32)
 
     def predict(self, texts):

@@ -11,8 +11,9 @@ import keras
 from keras import layers
 
 
-def build_sentiment_model(config, vocab_size: int) -> keras.Model:
-    ids = keras.Input(shape=(config.sequence_length,), dtype="int32", name="token_ids")
+def build_sentiment_model(config, vocab_size: int, variable_length: bool = False) -> keras.Model:
+    """variable_length: Input (B, None) for inference on trimmed batches; training uses (B, T)."""
+    ids = keras.Input(shape=(None if variable_length else config.sequence_length,), dtype="int32", name="token_ids")
     x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)  # (B, T, E)
     x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)  # drops whole embedding channels
     for i in range(config.lstm_layers):
@@ -25,7 +26,8 @@ def build_sentiment_model(config, vocab_size: int) -> keras.Model:
         x = layers.Bidirectional(lstm, name=f"bilstm_{i}")(x) if config.bidirectional else lstm(x)  # (B, T, U*dirs)
     pooled = []
     if config.pooling in ("max", "max_mean"):
-        # Padded steps output 0, so this is max(0, best real step): a harmless floor.
+        # Masked (padded) steps repeat the last real output, so for a forward LSTM this is the
+        # max over real steps exactly; a backward direction adds its zero initial output.
         pooled.append(layers.GlobalMaxPooling1D(name="max_pool")(x))  # (B, U*dirs)
     if config.pooling in ("mean", "max_mean"):
         pooled.append(layers.GlobalAveragePooling1D(name="mean_pool")(x))  # mask-aware: real steps only
@@ -71,6 +73,15 @@ def build_end_to_end(vectorizer, model: keras.Model) -> keras.Model:
     ids = vectorizer(text)  # (B, T) int64, right-padded
     probability = model(ids)  # (B, 1)
     return keras.Model(text, probability, name="sentiment_end_to_end")
+
+
+def padding_is_inert(config) -> bool:
+    """True when trailing padding cannot change the output, so inference may skip it.
+
+    Masked steps repeat the last real output (forward LSTM) and mean pooling is mask-aware;
+    only a backward direction feeding a max pool sees the padded steps' zero outputs.
+    """
+    return not (config.bidirectional and config.pooling in ("max", "max_mean"))
 
 
 def trained_part(end_to_end: keras.Model) -> keras.Model:
