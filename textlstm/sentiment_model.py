@@ -86,8 +86,8 @@ def padding_is_inert(config) -> bool:
 
 def trained_part(end_to_end: keras.Model) -> keras.Model:
     """The ids -> probability model inside a loaded end-to-end model."""
-    return end_to_end.get_layer("sentiment_lstm")
+    return next(layer for layer in end_to_end.layers if isinstance(layer, keras.Model))
 
 
 def vectorizer_part(end_to_end: keras.Model):
-    return end_to_end.get_layer("text_vectorization")
+    return next(layer for layer in end_to_end.layers if isinstance(layer, layers.TextVectorization))
