@@ -121,3 +121,24 @@ def test_language_model_pretraining_then_classifier(review_dir, tmp_path):
     assert os.path.isfile(os.path.join(out, "pretrain", "history.csv"))
     assert metrics["test"]["examples"] == 80
     assert textlstm.load_sentiment(out).predict("a wonderful moving film").label in ("positive", "negative")
+
+
+@pytest.mark.slow
+def test_quickstart_notebook_runs_headless(sentiment_run, charlm_run, monkeypatch):
+    """examples/quickstart.ipynb, executed top to bottom by nbclient (on the tiny runs here)."""
+    import nbclient
+    import nbformat
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    monkeypatch.setenv("TEXTLSTM_SENTIMENT_MODEL", sentiment_run)
+    monkeypatch.setenv("TEXTLSTM_GENERATOR_MODEL", charlm_run)
+    notebook = nbformat.read(os.path.join(repo, "examples", "quickstart.ipynb"), as_version=4)
+    client = nbclient.NotebookClient(notebook, timeout=300, startup_timeout=180, kernel_name="python3",
+                                     resources={"metadata": {"path": os.path.join(repo, "examples")}})
+    import time
+
+    start = time.perf_counter()
+    client.execute()
+    assert time.perf_counter() - start < 120, "the notebook must run in under 2 minutes on CPU"
+    outputs = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs)
+    assert "temperature 0.5" in outputs and "after one step" in outputs
