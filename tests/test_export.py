@@ -135,3 +135,14 @@ def test_warmup_records_parse_and_run(exports):
             inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
             outputs = signature(**inputs)
             assert outputs and all(v.shape[0] >= 1 for v in outputs.values() if v.shape.rank)
+
+
+def test_each_weight_is_saved_once(exports, sentiment_run, charlm_run):
+    """Keras 3.15 saves weights twice when a model is track()ed; the export must not."""
+    import keras
+
+    for kind, run in (("sentiment", sentiment_run), ("generator", charlm_run)):
+        reader = tf.train.load_checkpoint(os.path.join(exports[kind], "variables", "variables"))
+        saved = sum(int(np.prod(shape)) for shape in reader.get_variable_to_shape_map().values())
+        params = keras.saving.load_model(os.path.join(run, "model.keras")).count_params()
+        assert params <= saved <= params * 1.05 + 100, (kind, saved, params)

@@ -23,7 +23,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from textlstm import loading, validation
+from textlstm import loading, sentiment_model, validation
 from textlstm.errors import TextLSTMError
 
 DEFAULTS = {"length": 200, "temperature": 0.8, "top_k": 0, "top_p": 1.0}
@@ -41,8 +41,10 @@ def _sentiment_archive(folder):
     from textlstm.sentiment_classifier import SentimentClassifier
 
     model = SentimentClassifier.load(folder).model
+    # No archive.track(model): add_endpoint tracks what the endpoints use, and an explicit
+    # track() makes Keras 3.15 save every weight twice (Keras variables + their tf.Variables).
     archive = keras.export.ExportArchive()
-    archive.track(model)
+    archive.track(sentiment_model.vectorizer_part(model))  # its vocabulary table (no weights)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
     def serving_default(text):
@@ -73,9 +75,8 @@ def _generator_archive(folder):
 
     generator = TextGenerator.load(folder)
     sampler = generator.sampler
-    archive = keras.export.ExportArchive()
-    archive.track(generator.model)
-    archive.track(sampler.lookup)
+    archive = keras.export.ExportArchive()  # no track(model): see _sentiment_archive
+    archive.track(sampler.lookup)  # its hash table (no weights) is used inside nested tf.functions
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompt")])
     def serving_default(prompt):

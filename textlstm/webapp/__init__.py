@@ -53,8 +53,16 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
     from textlstm.webapp.generate_tab import build_generate_tab
     from textlstm.webapp.sentiment_tab import build_sentiment_tab
 
-    classifier = load_classifier(os.path.abspath(sentiment_model)) if sentiment_model else None
-    generator = load_generator(os.path.abspath(generator_model)) if generator_model else None
+    def shipped_or_given(path, default):
+        # A missing *shipped* model leaves its tab out; a missing given path is an error.
+        return None if not path or (path == default and not os.path.isdir(default)) else os.path.abspath(path)
+
+    sentiment_model = shipped_or_given(sentiment_model, DEFAULT_SENTIMENT)
+    generator_model = shipped_or_given(generator_model, DEFAULT_GENERATOR)
+    if not sentiment_model and not generator_model:
+        raise TextLSTMError("no model to serve: give --sentiment-model and/or --generator-model")
+    classifier = load_classifier(sentiment_model) if sentiment_model else None
+    generator = load_generator(generator_model) if generator_model else None
     with gr.Blocks(title="textlstm") as demo:
         gr.Markdown(_header(classifier, generator))
         with gr.Tabs():

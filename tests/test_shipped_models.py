@@ -1,0 +1,57 @@
+"""The models in saved_models/: complete, compact, loadable, and at the figures they claim."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from textlstm.errors import TextLSTMError
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHIPPED = os.path.join(REPO, "saved_models")
+LIMIT = 25 * 1024 * 1024  # bytes per model folder, Keras files and exports included
+FILES = ["model.keras", "vocabulary.json", "config.json", "metrics.json", "curves.png", "MODEL_CARD.md"]
+
+
+def _size(folder):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files)
+
+
+@pytest.mark.parametrize("name", ["shakespeare_char"])
+def test_folder_is_complete_and_compact(name):
+    folder = os.path.join(SHIPPED, name)
+    for f in FILES:
+        assert os.path.isfile(os.path.join(folder, f)), f
+    assert os.path.isfile(os.path.join(folder, "1", "saved_model.pb"))
+    assert _size(folder) < LIMIT
+
+
+def test_char_model_meets_its_bar_and_generates():
+    folder = os.path.join(SHIPPED, "shakespeare_char")
+    heldout = json.load(open(os.path.join(folder, "metrics.json")))["heldout"]
+    assert heldout["loss_nats_per_char"] <= 1.60 and heldout["splits"] == "validation+test"
+    assert heldout["characters"] == 111_539
+    import textlstm
+
+    generator = textlstm.load_generator(folder)
+    text = generator.generate("ROMEO:", length=200, temperature=0.8, seed=1)
+    assert text == generator.generate("ROMEO:", length=200, temperature=0.8, seed=1)
+    assert "\n" in text and len(text) == 200
+
+
+def test_shipped_models_config_serves_both():
+    text = open(os.path.join(SHIPPED, "models.config")).read()
+    for name in ("imdb_sentiment", "shakespeare_char"):
+        assert f'name: "{name}"' in text and f'base_path: "/models/{name}"' in text
+
+
+def test_demo_skips_a_missing_shipped_model(monkeypatch, tmp_path):
+    from textlstm import webapp
+
+    monkeypatch.setattr(webapp, "DEFAULT_SENTIMENT", str(tmp_path / "not_shipped"))
+    demo = webapp.build_app(str(tmp_path / "not_shipped"), webapp.DEFAULT_GENERATOR)
+    assert demo is not None
+    with pytest.raises(TextLSTMError, match="does not exist"):
+        webapp.build_app(str(tmp_path / "given_but_missing"), None)
