@@ -142,3 +142,12 @@ def test_quickstart_notebook_runs_headless(sentiment_run, charlm_run, monkeypatc
     assert time.perf_counter() - start < 120, "the notebook must run in under 2 minutes on CPU"
     outputs = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs)
     assert "temperature 0.5" in outputs and "after one step" in outputs
+
+
+def test_model_file_with_lambda_layer_is_refused(tmp_path):
+    """safe_mode=True: a model file cannot run arbitrary code on load."""
+    inputs = keras.Input((3,))
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(tmp_path / "model.keras")
+    (tmp_path / "config.json").write_text('{"kind": "sentiment"}')
+    with pytest.raises(TextLSTMError, match="Lambda layer"):
+        textlstm.load_sentiment(tmp_path)
