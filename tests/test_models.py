@@ -102,3 +102,10 @@ def test_fast_inference_path_equals_end_to_end_model(bidirectional, pooling, tri
     rng = np.random.RandomState(0)
     texts = [" ".join(rng.choice(words, n)) for n in (1, 3, 17, 39, 40, 55)]  # 55: truncated at 40
     np.testing.assert_allclose(classifier.predict_proba(texts), e2e(tf.constant(texts)).numpy()[:, 0], atol=1e-5)
+
+
+def test_freeze_embedding_keeps_it_out_of_the_trainable_weights():
+    config = SentimentConfig(sequence_length=6, embedding_dim=4, lstm_units=3, dense_units=4, freeze_embedding=True)
+    model = sentiment_model.build_sentiment_model(config, vocab_size=20)
+    assert not model.get_layer("embedding").trainable
+    assert all("embedding" not in v.path for v in model.trainable_variables)

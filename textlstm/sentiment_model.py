@@ -14,7 +14,8 @@ from keras import layers
 def build_sentiment_model(config, vocab_size: int, variable_length: bool = False) -> keras.Model:
     """variable_length: Input (B, None) for inference on trimmed batches; training uses (B, T)."""
     ids = keras.Input(shape=(None if variable_length else config.sequence_length,), dtype="int32", name="token_ids")
-    x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)  # (B, T, E)
+    x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding",
+                         trainable=not config.freeze_embedding)(ids)  # (B, T, E)
     x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)  # drops whole embedding channels
     for i in range(config.lstm_layers):
         last = i == config.lstm_layers - 1
