@@ -19,7 +19,7 @@ def _size(folder):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files)
 
 
-@pytest.mark.parametrize("name", ["shakespeare_char"])
+@pytest.mark.parametrize("name", ["imdb_sentiment", "shakespeare_char"])
 def test_folder_is_complete_and_compact(name):
     folder = os.path.join(SHIPPED, name)
     for f in FILES:
@@ -39,6 +39,18 @@ def test_char_model_meets_its_bar_and_generates():
     text = generator.generate("ROMEO:", length=200, temperature=0.8, seed=1)
     assert text == generator.generate("ROMEO:", length=200, temperature=0.8, seed=1)
     assert "\n" in text and len(text) == 200
+
+
+def test_sentiment_model_figures_and_predictions():
+    folder = os.path.join(SHIPPED, "imdb_sentiment")
+    test = json.load(open(os.path.join(folder, "metrics.json")))["test"]
+    assert test["examples"] == 25_000 and test["split"] == "test"  # the full test split, nothing dropped
+    import textlstm
+
+    classifier = textlstm.load_sentiment(folder)
+    good, bad = classifier.predict(["A beautiful, moving film with a terrific cast. I loved every minute.",
+                                    "Dull, far too long and badly acted. Avoid."])
+    assert (good.label, bad.label) == ("positive", "negative")
 
 
 def test_shipped_models_config_serves_both():
