@@ -8,6 +8,12 @@
 
 __version__ = "0.1.0"
 
+import warnings  # noqa: E402
+
+# Keras warns that GlobalMaxPooling1D drops the LSTM's mask. That is intended here:
+# masked steps repeat the last real output, so the max is unchanged (see sentiment_model.py).
+warnings.filterwarnings("ignore", message=r"Layer 'max_pool' \(of type GlobalMaxPooling1D\) was passed an input with a mask")
+
 from textlstm.config import CharLMConfig, SentimentConfig  # noqa: E402
 from textlstm.errors import TextLSTMError  # noqa: E402
 

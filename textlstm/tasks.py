@@ -5,7 +5,6 @@ builds the trainable model, defines the per-example loss and the sums the loop
 logs, and finally writes the inference model and its vocabulary into RUN_DIR.
 """
 
-import math
 import os
 import types
 
@@ -214,7 +213,3 @@ def save_model_atomically(model, path, tmp_dir):
     tmp = os.path.join(tmp_dir, ".tmp-" + os.path.basename(path))
     model.save(tmp)
     os.replace(tmp, path)
-
-
-def perplexity(nats):
-    return math.exp(min(nats, 50.0))

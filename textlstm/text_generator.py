@@ -4,6 +4,8 @@ Every method returns text; none prints. Defaults are the demo's: 0.8 is the
 temperature at which the shipped model reads most like Shakespeare.
 """
 
+import os
+
 import tensorflow as tf
 
 from textlstm import loading
@@ -26,8 +28,6 @@ class TextGenerator:
 
     @classmethod
     def load(cls, path):
-        import os
-
         folder = loading.model_folder(path)
         vocabulary = CharVocabulary.load(os.path.join(folder, VOCABULARY_FILE))
         model = loading.load_keras_model(folder)
