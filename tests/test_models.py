@@ -109,3 +109,11 @@ def test_freeze_embedding_keeps_it_out_of_the_trainable_weights():
     model = sentiment_model.build_sentiment_model(config, vocab_size=20)
     assert not model.get_layer("embedding").trainable
     assert all("embedding" not in v.path for v in model.trainable_variables)
+
+
+def test_transfer_copies_what_fits():
+    lm = sentiment_model.build_word_lm(SentimentConfig(embedding_dim=4, lstm_units=8), vocab_size=20)
+    narrow = sentiment_model.build_sentiment_model(
+        SentimentConfig(sequence_length=6, embedding_dim=4, lstm_units=3, dense_units=4), vocab_size=20)
+    assert sentiment_model.transfer_pretrained(lm, narrow) == ["embedding"]  # 3 units != 8: embedding only
+    np.testing.assert_array_equal(narrow.get_layer("embedding").get_weights()[0], lm.get_layer("embedding").get_weights()[0])

@@ -52,6 +52,8 @@ class SentimentConfig:
     pretrain_batch_size: int = 128
     pretrain_learning_rate: float = 2e-3
     pretrain_samples: int = 1024  # sampled-softmax negatives: a full 20k-word softmax costs ~13x the LSTM
+    pretrain_lstm_units: Optional[int] = None  # the LM's LSTM size (default: lstm_units); LSTMs transfer only if equal
+    pretrain_dropout: Optional[float] = None  # the LM's dropout (default: dropout)
     freeze_embedding: bool = False  # keep the (pretrained) embedding fixed: it is most of the weights and overfits
 
 

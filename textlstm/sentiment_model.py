@@ -50,22 +50,30 @@ def build_word_lm(config, vocab_size: int) -> keras.Model:
     """
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)  # (B, T, E)
-    x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
+    dropout = config.dropout if config.pretrain_dropout is None else config.pretrain_dropout
+    x = layers.SpatialDropout1D(dropout, name="embedding_dropout")(x)
+    units = config.pretrain_lstm_units or config.lstm_units
     for i in range(config.lstm_layers):
-        x = layers.LSTM(config.lstm_units, return_sequences=True, name=f"lstm_{i}")(x)  # (B, T, U)
-        x = layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
+        x = layers.LSTM(units, return_sequences=True, name=f"lstm_{i}")(x)  # (B, T, U)
+        x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
     logits = layers.Dense(vocab_size, dtype="float32", name="lm_head")(x)  # (B, T, V)
     return keras.Model(ids, [x, logits], name="word_lm")
 
 
-def transfer_pretrained(lm: keras.Model, classifier: keras.Model) -> None:
-    """Copies the LM's embedding and LSTMs into the classifier (its forward directions)."""
+def transfer_pretrained(lm: keras.Model, classifier: keras.Model) -> list:
+    """Copies the LM's embedding, and each LSTM whose shape matches, into the classifier
+    (LSTMs into their forward directions); returns the names of the layers copied."""
     classifier.get_layer("embedding").set_weights(lm.get_layer("embedding").get_weights())
+    copied = ["embedding"]
     for layer in classifier.layers:
         if layer.name.startswith(("lstm_", "bilstm_")):
             index = layer.name.split("_")[-1]
             target = layer.forward_layer if isinstance(layer, layers.Bidirectional) else layer
-            target.set_weights(lm.get_layer(f"lstm_{index}").get_weights())
+            source = lm.get_layer(f"lstm_{index}").get_weights()
+            if [w.shape for w in source] == [w.shape for w in target.get_weights()]:
+                target.set_weights(source)
+                copied.append(layer.name)
+    return copied
 
 
 def build_end_to_end(vectorizer, model: keras.Model) -> keras.Model:
