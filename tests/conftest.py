@@ -80,7 +80,7 @@ def sentiment_run(tmp_path_factory, review_dir):
 @pytest.fixture(scope="session")
 def real_data_dir():
     if not os.path.isdir(os.path.join(SHARED_TFDS, "imdb_reviews")):
-        pytest.skip(f"the prepared TFDS data dir {SHARED_TFDS} is absent (fresh clone without ../shared)")
+        pytest.skip(reason=f"the prepared TFDS data dir {SHARED_TFDS} is absent (fresh clone without ../shared)")
     return SHARED_TFDS
 
 

@@ -121,7 +121,7 @@ def test_twenty_concurrent_clients(server, sentiment_run, charlm_run):
 @pytest.mark.slow
 def test_real_browser(server, tmp_path):
     if not os.path.exists(browser.CHROMIUM):
-        pytest.skip(f"Chromium is not installed at {browser.CHROMIUM} (CI installs it: apt-get install chromium)")
+        pytest.skip(reason=f"Chromium is not installed at {browser.CHROMIUM} (CI installs it: apt-get install chromium)")
     seen = browser.drive_demo(server, str(tmp_path), review="great acting and a superb story, i loved it")
     assert seen["label"] in ("positive", "negative")
     assert seen["generated"].startswith("ROMEO:") and len(seen["generated"]) > len("ROMEO:") + 20
