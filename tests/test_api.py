@@ -104,7 +104,9 @@ def test_language_model_pretraining_then_classifier(review_dir, tmp_path):
                                                  "pooling": "max_mean"})
     task = SentimentTask(config)
     lm_task = task.pretraining()
-    assert isinstance(lm_task, WordLMPretrainTask) and lm_task.num_train > 1000
+    assert isinstance(lm_task, WordLMPretrainTask)
+    assert "train_ids" not in vars(lm_task)  # the id stream is only built when an epoch needs it
+    assert lm_task.num_train > 1000
     lm, classifier = lm_task.build_model(), task.build_model()
     task.transfer(lm, classifier)
     np.testing.assert_array_equal(classifier.get_layer("embedding").get_weights()[0],

@@ -5,6 +5,7 @@ builds the trainable model, defines the per-example loss and the sums the loop
 logs, and finally writes the inference model and its vocabulary into RUN_DIR.
 """
 
+import functools
 import os
 import types
 
@@ -161,16 +162,30 @@ class WordLMPretrainTask(StreamBatches):
         )
         self.sentiment_config = c
         self.vocab_size = sentiment.vocab_size
-        vocabulary = sentiment.vectorizer.get_vocabulary()
-        texts = sentiment.train_texts
-        unlabelled = data.unlabelled_texts(c, sentiment.data_dir)
+        self._sentiment = sentiment
+        self.model = None
+
+    # The id streams (~17M tokens for IMDB) are built on first use: a resumed run whose
+    # pretraining already finished never needs them.
+    @functools.cached_property
+    def train_ids(self):
+        texts = self._sentiment.train_texts
+        unlabelled = data.unlabelled_texts(self.sentiment_config, self._sentiment.data_dir)
         if unlabelled is not None:
             texts = texts.concatenate(unlabelled)
-        self.train_ids = _id_stream(texts, vocabulary)
-        self.validation_ids = _id_stream(sentiment.validation_texts, vocabulary)
-        self.num_train = int(self.train_ids.shape[0])
-        self._windows = pipelines.num_stream_windows(self.num_train, self.config.sequence_length)
-        self.model = None
+        return _id_stream(texts, self._sentiment.vectorizer.get_vocabulary())
+
+    @functools.cached_property
+    def validation_ids(self):
+        return _id_stream(self._sentiment.validation_texts, self._sentiment.vectorizer.get_vocabulary())
+
+    @property
+    def num_train(self):
+        return int(self.train_ids.shape[0])
+
+    @property
+    def _windows(self):
+        return pipelines.num_stream_windows(self.num_train, self.config.sequence_length)
 
     def build_model(self):
         self.model = sentiment_model.build_word_lm(self.sentiment_config, self.vocab_size)

@@ -176,7 +176,7 @@ def _pretrain(strategy, task, policy, run_dir, write_dir, verbose):
     pre_run, pre_write = os.path.join(run_dir, PRETRAIN_DIR), os.path.join(write_dir, PRETRAIN_DIR)
     os.makedirs(pre_write, exist_ok=True)
     state = _load_backup(pre_run, lm) or {"epoch": 0, "best": None, "wait": 0, "history": []}
-    if verbose:
+    if verbose and _should_continue(state, task.config):
         print(f"Language-model pretraining: {task.num_train:,} tokens, from epoch {state['epoch'] + 1}")
     _fit(strategy, task, lm, optimizer, state, pre_write, task.config.batch_size, verbose)
     lm.load_weights(os.path.join(pre_run, BEST_WEIGHTS))
@@ -190,6 +190,8 @@ def _should_continue(state, config) -> bool:
 
 def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose):
     config = task.config
+    if not _should_continue(state, config):
+        return state["history"]  # finished before a restart: build no pipelines
     train_step, eval_step = _make_steps(strategy, task, model, optimizer, global_batch)
     steps = task.steps_per_epoch()
     # A resumed run gets a fresh shuffle order rather than replaying epoch 0's.
