@@ -62,12 +62,9 @@ def build_parser():
     p.add_argument("--out", required=True, help="model base path, e.g. saved_models/imdb_sentiment")
     p.add_argument("--version", type=int, help="default: one more than the highest present")
 
-    p = sub.add_parser("demo", help="launch the Gradio demo (both models, as tabs)")
-    p.add_argument("--sentiment-model", help="run dir or saved_models/ folder (default: the shipped model)")
-    p.add_argument("--generator-model", help="run dir or saved_models/ folder (default: the shipped model)")
-    p.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
-    p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--share", action="store_true", help="a public gradio.live link (off by default)")
+    from textlstm.webapp import add_demo_arguments  # defines the options only; gradio loads on use
+
+    add_demo_arguments(sub.add_parser("demo", help="launch the Gradio demo (both models, as tabs)"))
     return parser
 
 
@@ -80,9 +77,6 @@ def cmd_export(args):
 def cmd_demo(args):
     from textlstm import webapp
 
-    defaults = webapp.default_args()
-    args.sentiment_model = args.sentiment_model or defaults.sentiment_model
-    args.generator_model = args.generator_model or defaults.generator_model
     demo = webapp.build_app(args.sentiment_model, args.generator_model)
     webapp.launch(demo, args)
 

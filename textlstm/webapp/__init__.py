@@ -76,14 +76,20 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
     return demo
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description="textlstm Gradio demo")
-    parser.add_argument("--sentiment-model", default=os.environ.get("TEXTLSTM_SENTIMENT_MODEL", DEFAULT_SENTIMENT))
-    parser.add_argument("--generator-model", default=os.environ.get("TEXTLSTM_GENERATOR_MODEL", DEFAULT_GENERATOR))
+def add_demo_arguments(parser):
+    """The demo's options, shared by apps/*.py and `textlstm demo`."""
+    parser.add_argument("--sentiment-model", default=os.environ.get("TEXTLSTM_SENTIMENT_MODEL", DEFAULT_SENTIMENT),
+                        help="run dir or saved_models/ folder (default: the shipped model)")
+    parser.add_argument("--generator-model", default=os.environ.get("TEXTLSTM_GENERATOR_MODEL", DEFAULT_GENERATOR),
+                        help="run dir or saved_models/ folder (default: the shipped model)")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--share", action="store_true", help="a public gradio.live link (off by default)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv=None):
+    return add_demo_arguments(argparse.ArgumentParser(description="textlstm Gradio demo")).parse_args(argv)
 
 
 def default_args():
