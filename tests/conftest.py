@@ -6,6 +6,7 @@ datasets ask for `real_data_dir`, which skips with a reason when it is absent.
 
 import os
 import random
+import socket
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -91,3 +92,40 @@ def cli_env(tmp_path):
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     env.pop("TF_CONFIG", None)
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(sentiment_run, charlm_run):
+    """The demo on the tiny models, launched as `textlstm demo` would, on a free loopback port."""
+    from textlstm import webapp
+
+    demo = webapp.build_app(sentiment_run, charlm_run)
+    args = webapp.parse_args(["--port", str(free_port())])
+    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{args.port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def exports(tmp_path_factory, sentiment_run, charlm_run):
+    """Both tiny models exported as TF Serving version 1."""
+    from textlstm import export
+
+    base = tmp_path_factory.mktemp("exports")
+    return {
+        "sentiment": export.export(sentiment_run, str(base / "imdb_sentiment")),
+        "generator": export.export(charlm_run, str(base / "shakespeare_char")),
+    }

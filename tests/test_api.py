@@ -83,9 +83,11 @@ def test_load_errors_name_the_path(tmp_path):
         textlstm.load_sentiment(tmp_path)
 
 
-def test_predict_input_errors(sentiment_run):
+def test_predict_input_type_errors(sentiment_run):
+    """The shapes a caller can get wrong (text values themselves: tests/test_bad_input.py)."""
     classifier = textlstm.load_sentiment(sentiment_run)
-    for bad, word in (("", "empty"), ("   \n", "empty"), ([], "at least one"), (["ok", ""], r"text\[1\]"), (5, "string")):
+    for bad, word in (([], "from 1 to 10,000 strings, got 0"), (["ok"] * 10_001, "got 10,001"), (5, "string"),
+                      ({"text": "ok"}, "string or a list of strings")):
         with pytest.raises(TextLSTMError, match=word):
             classifier.predict(bad)
 

@@ -32,6 +32,13 @@ def load_generator(path):
     return TextGenerator.load(path)
 
 
+def load_export(path):
+    """An ExportedModel: a TF Serving version dir (saved_models/NAME/<version>) run in-process."""
+    from textlstm.exported_model import ExportedModel
+
+    return ExportedModel.load(path)
+
+
 def train(kind, out, config=None, data_dir=None, device="auto", verbose=None, **overrides):
     """Trains a "sentiment" or "charlm" model into `out`; returns its metrics.
 
@@ -58,5 +65,5 @@ def train_from_file(text_file, out, data_dir=None, device="auto", verbose=None, 
 
 __all__ = [
     "CharLMConfig", "SentimentConfig", "TextLSTMError",
-    "load_generator", "load_sentiment", "train", "train_from_file",
+    "load_export", "load_generator", "load_sentiment", "train", "train_from_file",
 ]

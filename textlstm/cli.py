@@ -41,13 +41,13 @@ def build_parser():
     _add_data_args(p)
 
     p = sub.add_parser("predict", help="sentiment of texts (arguments, --file, or stdin lines)")
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", help="model folder, run dir, or SavedModel export (saved_models/NAME/<version>)")
     p.add_argument("texts", nargs="*")
     p.add_argument("--file", help="one text per line")
     p.add_argument("--json", action="store_true", help="print JSON lines")
 
     p = sub.add_parser("generate", help="generate text with a character model")
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", help="model folder, run dir, or SavedModel export (saved_models/NAME/<version>)")
     p.add_argument("--prompt", action="append", help="repeat for a batch (default: empty prompt)")
     p.add_argument("--length", type=int, default=200)
     p.add_argument("--temperature", type=float, default=0.8)
@@ -142,6 +142,8 @@ def _read_lines(path):
 
 
 def cmd_predict(args):
+    from textlstm import validation
+    from textlstm.exported_model import ExportedModel, is_export
     from textlstm.sentiment_classifier import SentimentClassifier
 
     if args.file and not os.path.isfile(args.file):
@@ -149,23 +151,30 @@ def cmd_predict(args):
     texts = args.texts or _read_lines(args.file)
     if not texts:
         raise TextLSTMError("no text to classify: pass texts as arguments, --file FILE, or lines on stdin")
-    classifier = SentimentClassifier.load(args.run_dir)
-    for text, p in zip(texts, classifier.predict(list(texts))):
+    texts, _ = validation.check_texts(list(texts))  # also makes undecodable argv bytes printable
+    model = (ExportedModel if is_export(args.run_dir) else SentimentClassifier).load(args.run_dir)
+    for text, p in zip(texts, model.predict_proba(texts)):
+        label = "positive" if p > 0.5 else "negative"
         if args.json:
-            print(json.dumps({"text": text, "label": p.label, "positive_probability": p.positive_probability}))
+            print(json.dumps({"text": text, "label": label, "positive_probability": float(p)}))
         else:
-            print(f"{p.label}\t{p.positive_probability:.4f}\t{text[:80]}")
+            print(f"{label}\t{p:.4f}\t{text[:80]}")
 
 
 def cmd_generate(args):
+    from textlstm import validation
+    from textlstm.exported_model import ExportedModel, is_export
     from textlstm.text_generator import TextGenerator
 
-    generator = TextGenerator.load(args.run_dir)
-    prompts = args.prompt or [""]
-    texts = generator.generate_batch(
-        prompts, length=args.length, temperature=args.temperature, top_k=args.top_k,
-        top_p=args.top_p, seed=args.seed, stop=args.stop,
-    )
+    prompts = validation.check_prompts(args.prompt or [""])
+    settings = dict(length=args.length, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                    seed=args.seed)
+    if is_export(args.run_dir):
+        if args.stop:
+            raise TextLSTMError("--stop needs the model folder (e.g. saved_models/NAME), not a SavedModel export")
+        texts = ExportedModel.load(args.run_dir).generate_batch(prompts, **settings)
+    else:
+        texts = TextGenerator.load(args.run_dir).generate_batch(prompts, stop=args.stop, **settings)
     for prompt, text in zip(prompts, texts):
         print(text if args.continuation_only else prompt + text)
         if len(prompts) > 1:
@@ -178,7 +187,14 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
-    args = build_parser().parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")  # any text prints, whatever the terminal's encoding
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "predict" and not any(e.startswith("-") for e in extra):
+        args.texts = [*args.texts, *extra]  # texts after an option (predict RUN --json "text") are left over
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         COMMANDS[args.command](args)
     except TextLSTMError as e:

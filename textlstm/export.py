@@ -9,8 +9,10 @@ Signatures (every op is a TensorFlow core op; no Python, textlstm or custom ops 
                                                      label (string [batch]: "positive"/"negative")
   generator  serving_default: prompt (string [batch]) -> text (string [batch]); 200 characters,
                               temperature 0.8, no top-k/top-p, a fresh seed per request
-             generate: prompt, length, temperature, top_k, top_p, seed -> text; the scalars are
-                       clamped inside the graph to the ranges of textlstm/validation.py (NaN -> default)
+             generate: prompt, length, temperature, top_k, top_p, seed -> text
+Every input is checked inside the graph against the rules of textlstm/validation.py, with the
+same sentences: a bad request fails with InvalidArgumentError "assertion failed: [temperature must
+be a number in [0.0, 5.0], got] [nan]" (TF Serving returns it as the error) and computes nothing.
 A version is written into a hidden temporary directory beside its final place and renamed into
 place, so an interrupted export never leaves a partial version for TF Serving to pick up.
 """
@@ -48,6 +50,8 @@ def _sentiment_archive(folder):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
     def serving_default(text):
+        with tf.control_dependencies(_text_checks(text, "text", allow_blank=False)):
+            text = tf.identity(text)
         probability = model(text, training=False)[:, 0]  # (B,)
         label = tf.where(probability > 0.5, tf.constant("positive"), tf.constant("negative"))
         return {"positive_probability": probability, "label": label}
@@ -57,17 +61,35 @@ def _sentiment_archive(folder):
     return archive, requests
 
 
-def _clamped(length, temperature, top_k, top_p, seed):
-    """The same ranges as the Python API; out-of-range values are clamped, NaN -> default."""
-    def finite(x, default):
-        return tf.where(tf.math.is_finite(x), x, tf.constant(default, x.dtype))
+def _text_checks(texts, name, allow_blank):
+    """validation.check_texts / check_prompts as graph assertions, one after another (B = batch)."""
+    count = tf.size(texts)
+    chars = tf.strings.length(texts, unit="UTF8_CHAR")  # (B,) an invalid byte counts as one, like U+FFFD
+    rules = [
+        (tf.logical_and(count >= 1, count <= validation.MAX_BATCH), [validation.batch_rule(name) + ", got", count]),
+        (tf.reduce_all(chars <= validation.MAX_TEXT_CHARS), [validation.size_rule(name) + ", got", tf.reduce_max(chars)]),
+    ]
+    if not allow_blank:
+        blank = tf.strings.regex_full_match(texts, validation.BLANK_PATTERN)  # (B,)
+        rules.append((tf.logical_not(tf.reduce_any(blank)),
+                      [f"{name} is empty: it {validation.BLANK_RULE}; empty at index", tf.where(blank)[:, 0]]))
+    checks = []
+    for ok, message in rules:  # chained, so the first broken rule is the one reported
+        with tf.control_dependencies(checks[-1:]):
+            checks.append(tf.debugging.Assert(ok, message))
+    return checks
 
-    length = tf.clip_by_value(length, 0, validation.MAX_LENGTH)
-    temperature = tf.clip_by_value(finite(temperature, DEFAULTS["temperature"]), 0.0, validation.MAX_TEMPERATURE)
-    top_k = tf.maximum(top_k, 0)
-    top_p = tf.clip_by_value(finite(top_p, DEFAULTS["top_p"]), 1e-6, 1.0)
-    seed = tf.clip_by_value(seed, 0, validation.MAX_SEED)
-    return length, temperature, top_k, top_p, seed
+
+def _setting_checks(checks, **values):
+    """validation.RANGES as graph assertions after `checks`; NaN fails every comparison, so it is refused."""
+    checks = list(checks)
+    for name, value in values.items():
+        _, low, high, low_open = validation.RANGES[name]
+        low, high = tf.constant(low, value.dtype), tf.constant(high, value.dtype)
+        ok = tf.logical_and(value > low if low_open else value >= low, value <= high)
+        with tf.control_dependencies(checks[-1:]):
+            checks.append(tf.debugging.Assert(ok, [validation.rule(name) + ", got", value]))
+    return checks
 
 
 def _generator_archive(folder):
@@ -80,6 +102,8 @@ def _generator_archive(folder):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompt")])
     def serving_default(prompt):
+        with tf.control_dependencies(_text_checks(prompt, "prompt", allow_blank=True)):
+            prompt = tf.identity(prompt)
         seed = tf.cast(tf.timestamp() * 1e6, tf.int64) % validation.MAX_SEED  # fresh text per request
         text = sampler.generate_text(prompt, tf.constant(DEFAULTS["length"]), tf.constant(DEFAULTS["temperature"]),
                                      tf.constant(DEFAULTS["top_k"]), tf.constant(DEFAULTS["top_p"]), seed)
@@ -91,7 +115,11 @@ def _generator_archive(folder):
         tf.TensorSpec([], tf.float32, name="top_p"), tf.TensorSpec([], tf.int64, name="seed"),
     ])
     def generate(prompt, length, temperature, top_k, top_p, seed):
-        return {"text": sampler.generate_text(prompt, *_clamped(length, temperature, top_k, top_p, seed))}
+        checks = _setting_checks(_text_checks(prompt, "prompt", allow_blank=True), length=length,
+                                 temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+        with tf.control_dependencies(checks):
+            prompt = tf.identity(prompt)
+        return {"text": sampler.generate_text(prompt, length, temperature, top_k, top_p, seed)}
 
     archive.add_endpoint("serving_default", serving_default)
     archive.add_endpoint("generate", generate)

@@ -127,7 +127,9 @@ class CharSampler(tf.Module):
             return i + 1, self.logits_layer(x), new_layers, out.write(i, next_id)
 
         _, logits, layers, out = tf.while_loop(lambda i, *_: i < steps, body, (0, logits, layers, out))
-        ids = tf.reshape(tf.transpose(out.stack()), [batch, steps])
+        # An empty TensorArray of unknown element shape cannot be stacked: length 0 is its own case.
+        ids = tf.cond(steps > 0, lambda: tf.reshape(tf.transpose(out.stack()), [batch, steps]),
+                      lambda: tf.zeros([batch, 0], tf.int32))  # (B, steps)
         return ids, tf.stack([tf.stack(hc) for hc in layers]), logits
 
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])

@@ -54,6 +54,15 @@ def load_folder_config(folder):
         raise TextLSTMError(f"{path} is not valid JSON: {e}") from None
 
 
+def load_folder_config_of_kind(folder, kind):
+    """The folder's config, or one clear error if it holds the other kind of model."""
+    config = load_folder_config(folder)
+    if config.kind != kind:
+        wanted = {"sentiment": "a sentiment model", "charlm": "a character model"}
+        raise TextLSTMError(f"{folder} holds {wanted[config.kind]}, not {wanted[kind]}")
+    return config
+
+
 def load_folder_metrics(folder) -> dict:
     try:
         with open(os.path.join(folder, "metrics.json"), encoding="utf-8") as f:

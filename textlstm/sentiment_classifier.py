@@ -62,8 +62,9 @@ class SentimentClassifier:
     @classmethod
     def load(cls, path):
         folder = loading.model_folder(path)
+        config = loading.load_folder_config_of_kind(folder, "sentiment")
         model = loading.load_keras_model(folder)
-        return cls(model, loading.load_folder_config(folder), loading.load_folder_metrics(folder))
+        return cls(model, config, loading.load_folder_metrics(folder))
 
     def predict_proba(self, texts) -> np.ndarray:
         """P(positive) for each text, shape (N,) float32."""

@@ -29,9 +29,10 @@ class TextGenerator:
     @classmethod
     def load(cls, path):
         folder = loading.model_folder(path)
+        config = loading.load_folder_config_of_kind(folder, "charlm")
         vocabulary = CharVocabulary.load(os.path.join(folder, VOCABULARY_FILE))
         model = loading.load_keras_model(folder)
-        return cls(model, vocabulary, loading.load_folder_config(folder), loading.load_folder_metrics(folder))
+        return cls(model, vocabulary, config, loading.load_folder_metrics(folder))
 
     def _chunks(self, prompts, length, temperature, top_k, top_p, seed, chunk):
         """Yields (B,) lists of text, `chunk` characters at a time, carrying the state."""

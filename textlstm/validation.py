@@ -1,14 +1,16 @@
 """The one place where user-supplied values are checked, for every surface.
 
 The Python API, the CLI and the Gradio apps call these; each failure is a
-TextLSTMError naming the parameter and what it accepts. (The exported
-SavedModel cannot raise helpful errors to a TF Serving client, so its graph
-clamps to the same ranges instead: see export.py.)
+TextLSTMError naming the parameter and what it accepts. The exported SavedModel
+signatures check the same rules inside the graph (export.py builds its assertion
+messages from `rule()` below), so TF Serving answers a bad request with the same
+sentence instead of a result.
 """
 
 import math
 import numbers
 import os
+import re
 
 from textlstm.errors import TextLSTMError
 
@@ -18,50 +20,81 @@ MAX_SEED = 2**31 - 1  # fits every surface: JSON, Gradio numbers, int32 proto fi
 MAX_TEXT_CHARS = 100_000  # per input; IMDB's longest review is ~14k; the model reads the first 400 words
 MAX_BATCH = 10_000  # inputs per call
 PROMPT_CONTEXT = 2_000  # only the last 2,000 prompt characters condition the generator
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _integral(name, value, low, high):
+# name -> (kind, low, high, low_open): the allowed values of every generation setting.
+RANGES = {
+    "length": ("integer", 0, MAX_LENGTH, False),
+    "temperature": ("number", 0.0, MAX_TEMPERATURE, False),  # 0 means greedy
+    "top_k": ("integer", 0, MAX_SEED, False),  # 0 turns top-k off; k >= vocabulary keeps every character
+    "top_p": ("number", 0.0, 1.0, True),  # 1 turns nucleus sampling off; 0 would keep nothing
+    "seed": ("integer", 0, MAX_SEED, False),
+}
+BLANK_RULE = "needs at least one non-space character"
+# Python's str.isspace() characters as an RE2 class, for the same blank test inside exported graphs.
+BLANK_PATTERN = r"[\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\p{Z}]*"
+
+
+def batch_rule(name) -> str:
+    return f"{name} must hold from 1 to {MAX_BATCH:,} strings"
+
+
+def size_rule(name) -> str:
+    return f"{name} must be at most {MAX_TEXT_CHARS:,} characters"
+
+
+def rule(name) -> str:
+    """'temperature must be a number in [0.0, 5.0]': the sentence every surface uses."""
+    kind, low, high, low_open = RANGES[name]
+    if kind == "integer":
+        return f"{name} must be an integer from {low} to {high:,}"
+    return f"{name} must be a number in {'(' if low_open else '['}{low}, {high}]"
+
+
+def _integral(name, value):
+    _, low, high, _ = RANGES[name]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TextLSTMError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+        raise TextLSTMError(f"{rule(name)}, got {value!r}")
     if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-        raise TextLSTMError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+        raise TextLSTMError(f"{rule(name)}, got {value!r}")
     value = int(value)
     if not low <= value <= high:
-        raise TextLSTMError(f"{name} must be an integer from {low} to {high}, got {value}")
+        raise TextLSTMError(f"{rule(name)}, got {value}")
     return value
 
 
-def _real(name, value, low, high, low_open=False):
+def _real(name, value):
+    _, low, high, low_open = RANGES[name]
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise TextLSTMError(f"{name} must be a number in {'(' if low_open else '['}{low}, {high}], got {value!r}")
+        raise TextLSTMError(f"{rule(name)}, got {value!r}")
     value = float(value)
     if value > high or value < low or (low_open and value == low):
-        raise TextLSTMError(f"{name} must be a number in {'(' if low_open else '['}{low}, {high}], got {value}")
+        raise TextLSTMError(f"{rule(name)}, got {value}")
     return value
 
 
 def check_length(length):
-    return _integral("length", length, 0, MAX_LENGTH)
+    return _integral("length", length)
 
 
 def check_temperature(temperature):
-    return _real("temperature", temperature, 0.0, MAX_TEMPERATURE)  # 0 means greedy
+    return _real("temperature", temperature)
 
 
 def check_top_k(top_k):
-    # 0 turns top-k off; a k at or above the vocabulary size keeps every character.
-    return _integral("top_k", top_k, 0, MAX_SEED)
+    return _integral("top_k", top_k)
 
 
 def check_top_p(top_p):
-    return _real("top_p", top_p, 0.0, 1.0, low_open=True)  # 1 turns nucleus sampling off
+    return _real("top_p", top_p)
 
 
 def check_seed(seed):
     """None draws a fresh random seed; otherwise the same seed gives the same text."""
     if seed is None:
         return int.from_bytes(os.urandom(4), "little") & MAX_SEED
-    return _integral("seed", seed, 0, MAX_SEED)
+    return _integral("seed", seed)
 
 
 def _as_text(name, value):
@@ -69,8 +102,12 @@ def _as_text(name, value):
         value = value.decode("utf-8", errors="replace")  # invalid bytes become U+FFFD
     if not isinstance(value, str):
         raise TextLSTMError(f"{name} must be a string, got {type(value).__name__}")
+    if _SURROGATE.search(value):
+        # Lone surrogates: what invalid UTF-8 becomes in argv (surrogateescape) or a JSON "\ud800";
+        # they cannot be encoded for TensorFlow, so they become U+FFFD like invalid bytes do.
+        value = _SURROGATE.sub("\ufffd", value)
     if len(value) > MAX_TEXT_CHARS:
-        raise TextLSTMError(f"{name} must be at most {MAX_TEXT_CHARS:,} characters, got {len(value):,}")
+        raise TextLSTMError(f"{size_rule(name)}, got {len(value):,}")
     return value
 
 
@@ -84,7 +121,7 @@ def check_prompts(prompts):
     if isinstance(prompts, (str, bytes)) or not isinstance(prompts, (list, tuple)):
         raise TextLSTMError(f"prompts must be a list of strings, got {type(prompts).__name__}")
     if not 1 <= len(prompts) <= MAX_BATCH:
-        raise TextLSTMError(f"prompts must hold from 1 to {MAX_BATCH:,} strings, got {len(prompts):,}")
+        raise TextLSTMError(f"{batch_rule('prompts')}, got {len(prompts):,}")
     return [check_prompt(p) for p in prompts]
 
 
@@ -100,16 +137,14 @@ def check_texts(texts, name="text"):
     items = [texts] if single else texts
     if not isinstance(items, (list, tuple)):
         raise TextLSTMError(f"{name} must be a string or a list of strings, got {type(texts).__name__}")
-    if not items:
-        raise TextLSTMError(f"{name} must hold at least one string")
-    if len(items) > MAX_BATCH:
-        raise TextLSTMError(f"{name} may hold at most {MAX_BATCH:,} strings per call, got {len(items):,}")
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise TextLSTMError(f"{batch_rule(name)}, got {len(items):,}")
     cleaned = []
     for i, item in enumerate(items):
         label = name if single else f"{name}[{i}]"
         value = _as_text(label, item)
         if not value.strip():
-            raise TextLSTMError(f"{label} is empty: give at least one word of text")
+            raise TextLSTMError(f"{label} is empty: it {BLANK_RULE}")
         cleaned.append(value)
     return cleaned, single
 

@@ -3,16 +3,17 @@
 import gradio as gr
 
 from textlstm.errors import TextLSTMError
-from textlstm.validation import MAX_LENGTH, MAX_TEMPERATURE
+from textlstm.validation import MAX_LENGTH, MAX_TEMPERATURE, check_prompt
+from textlstm.webapp.controls import checked
 
 EXAMPLES = [["ROMEO:"], ["First Citizen:\n"], ["KING RICHARD III:\nNow is the"], ["JULIET:\nO, "]]
 
 
 def generate(generator, prompt, length, temperature, top_k, top_p, seed):
     """Yields prompt + the text so far. Raises gr.Error on bad input."""
-    prompt = prompt or ""
-    text = prompt
     try:
+        prompt = check_prompt(prompt or "")  # invalid characters become U+FFFD
+        text = prompt
         for piece in generator.stream(prompt, length=length, temperature=temperature, top_k=top_k,
                                       top_p=top_p, seed=None if seed is None or seed == "" else seed):
             text += piece
@@ -28,12 +29,12 @@ def build_generate_tab(generator):
         with gr.Column():
             prompt = gr.Textbox(label="Prompt", lines=3, value="ROMEO:")
             gr.Examples(EXAMPLES, inputs=prompt)
-            length = gr.Slider(1, MAX_LENGTH, value=400, step=1, label="Length (characters)")
-            temperature = gr.Slider(0.0, min(2.0, MAX_TEMPERATURE), value=0.8, step=0.05,
-                                    label="Temperature (0 = greedy)")
-            top_k = gr.Slider(0, 65, value=0, step=1, label="Top-k (0 = off)")
-            top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)")
-            seed = gr.Number(value=1, precision=0, minimum=0, label="Seed (same seed and settings, same text)")
+            length = checked(gr.Slider(0, MAX_LENGTH, value=400, step=1, label="Length (characters)"))
+            temperature = checked(gr.Slider(0.0, min(2.0, MAX_TEMPERATURE), value=0.8, step=0.05,
+                                            label="Temperature (0 = greedy)"))
+            top_k = checked(gr.Slider(0, 65, value=0, step=1, label="Top-k (0 = off)"))
+            top_p = checked(gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p (1 = off)"))
+            seed = checked(gr.Number(value=1, precision=0, minimum=0, label="Seed (same seed and settings, same text)"))
             with gr.Row():
                 run = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Stop", variant="stop")

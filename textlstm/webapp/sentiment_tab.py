@@ -33,7 +33,7 @@ def _category(score):
 def classify(classifier, text):
     """-> ({label: probability}, highlighted words). Raises gr.Error on bad input."""
     try:
-        check_texts(text, name="review")
+        text = check_texts(text, name="review")[0][0]  # invalid characters become U+FFFD
         window = classifier.config.sequence_length if classifier.config else 400
         p, highlighted = occlusion_scores(classifier, text, window)
     except TextLSTMError as e:

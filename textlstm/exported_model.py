@@ -1,0 +1,79 @@
+"""A TF Serving export (saved_models/NAME/<version>/) used from Python or the CLI, TensorFlow alone.
+
+    textlstm.load_export("saved_models/imdb_sentiment/1").predict_proba(["A fine film."])
+
+The same signatures a TF Serving client calls, run in-process: a way to check an export without
+a server. Inputs are checked in Python first (textlstm.validation) so that the caller gets a
+TextLSTMError; the graph would refuse them with the same sentence anyway.
+"""
+
+import os
+
+import numpy as np
+
+from textlstm import validation
+from textlstm.errors import TextLSTMError
+
+REQUIRED_FILES = ("saved_model.pb", os.path.join("variables", "variables.index"))
+
+
+def is_export(path) -> bool:
+    return os.path.isfile(os.path.join(os.fspath(path), "saved_model.pb"))
+
+
+def _first_line(error) -> str:
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(error).__name__
+
+
+class ExportedModel:
+    def __init__(self, path, loaded):
+        self.path = path
+        self.signatures = loaded.signatures
+        self._loaded = loaded  # keeps the variables the signatures use alive
+        self.kind = "charlm" if "generate" in self.signatures else "sentiment"
+
+    @classmethod
+    def load(cls, path):
+        path = os.fspath(path)
+        if not os.path.isdir(path):
+            raise TextLSTMError(f"SavedModel path does not exist: {path}")
+        missing = [f for f in REQUIRED_FILES if not os.path.isfile(os.path.join(path, f))]
+        if missing:
+            raise TextLSTMError(f"incomplete SavedModel {path}: missing {', '.join(missing)} "
+                                "(an interrupted copy? re-run textlstm export)")
+        import tensorflow as tf
+
+        try:
+            loaded = tf.saved_model.load(path)
+        except Exception as e:  # truncated variables, corrupted saved_model.pb, ...
+            raise TextLSTMError(f"could not load SavedModel {path} (corrupted?): {_first_line(e)}") from None
+        if "serving_default" not in loaded.signatures:
+            raise TextLSTMError(f"{path} has no serving_default signature: not a textlstm export")
+        return cls(path, loaded)
+
+    def _require(self, kind):
+        if self.kind != kind:
+            raise TextLSTMError(f"{self.path} is a {self.kind} export, not a {kind} one")
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """P(positive) for each text, shape (N,) float32, via the serving_default signature."""
+        import tensorflow as tf
+
+        self._require("sentiment")
+        items, _ = validation.check_texts(texts)
+        out = self.signatures["serving_default"](text=tf.constant(items))
+        return out["positive_probability"].numpy()
+
+    def generate_batch(self, prompts, length=200, temperature=0.8, top_k=0, top_p=1.0, seed=None) -> list:
+        """The continuation of each prompt (without the prompt), via the generate signature."""
+        import tensorflow as tf
+
+        self._require("charlm")
+        prompts = validation.check_prompts(prompts)
+        p = validation.generation_params(length, temperature, top_k, top_p, seed)
+        out = self.signatures["generate"](
+            prompt=tf.constant(prompts), length=tf.constant(p["length"], tf.int32),
+            temperature=tf.constant(p["temperature"], tf.float32), top_k=tf.constant(min(p["top_k"], 2**31 - 1)),
+            top_p=tf.constant(p["top_p"], tf.float32), seed=tf.constant(p["seed"], tf.int64))
+        return [t.decode("utf-8", errors="replace") for t in out["text"].numpy()]
