@@ -72,17 +72,6 @@ def test_fresh_process_loads_model_keras_with_keras_alone(charlm_run, sentiment_
     assert out.returncode == 0, out.stderr[-2000:]
 
 
-def test_load_errors_name_the_path(tmp_path):
-    with pytest.raises(TextLSTMError, match="does not exist"):
-        textlstm.load_sentiment(tmp_path / "nope")
-    with pytest.raises(TextLSTMError, match="no model.keras"):
-        textlstm.load_generator(tmp_path)
-    (tmp_path / "model.keras").write_bytes(b"PK\x03\x04 truncated")
-    (tmp_path / "config.json").write_text('{"kind": "sentiment"}')
-    with pytest.raises(TextLSTMError, match=str(tmp_path)):
-        textlstm.load_sentiment(tmp_path)
-
-
 def test_predict_input_type_errors(sentiment_run):
     """The shapes a caller can get wrong (text values themselves: tests/test_bad_input.py)."""
     classifier = textlstm.load_sentiment(sentiment_run)

@@ -22,34 +22,79 @@ def _history(run_dir):
         return list(csv.DictReader(f))
 
 
-@pytest.mark.slow
-def test_sigkill_then_resume_finishes_the_remaining_epochs(tmp_path, text_file, cli_env):
-    out = str(tmp_path / "run")
-    args = [TEXTLSTM, "train", "charlm", "--text-file", text_file, "--out", out, *SETS,
-            "--set", "epochs=5", "--set", "patience=10"]
-    proc = subprocess.Popen(args, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+# Runs the CLI, but SIGKILLs itself at the nth rename whose destination matches a pattern: the
+# files of that save are written, the rename that would publish them is not done.
+KILL_DURING_SAVE = r"""
+import os, re, signal, sys
+pattern, nth = re.compile(sys.argv[1]), int(sys.argv[2])
+real_replace, seen = os.replace, [0]
+def replace(src, dst):
+    if pattern.search(os.fspath(dst)):
+        seen[0] += 1
+        if seen[0] == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(src, dst)
+os.replace = replace
+from textlstm.cli import main
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def _latest_epoch(out):
+    root = os.path.join(out, "backup")
+    done = sorted(d for d in os.listdir(root) if d.startswith("epoch-")) if os.path.isdir(root) else []
+    return int(done[-1].split("-")[1]) if done else 0
+
+
+def _kill_at_random_time(args, out, env, rng):
+    """Starts a run, waits for its next epoch backup, then SIGKILLs it a random moment later."""
+    before = _latest_epoch(out)
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.time() + 240
-        while not os.path.isdir(os.path.join(out, "backup", "epoch-0002")):
+        while _latest_epoch(out) <= before:
             assert proc.poll() is None, proc.stdout.read()[-3000:]
-            assert time.time() < deadline, "no epoch-2 backup within 240 s"
-            time.sleep(0.05)
+            assert time.time() < deadline, "no new epoch backup within 240 s"
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 1.5))  # somewhere in the next epoch, or its save
         proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
     finally:
         proc.kill()
         proc.wait()
-    assert not os.path.exists(os.path.join(out, "model.keras"))  # it really was stopped mid-run
-    r = subprocess.run(args, env=cli_env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_and_during_saves_then_resume(tmp_path, text_file, cli_env):
+    import random
+
+    out = str(tmp_path / "run")
+    train = ["train", "charlm", "--text-file", text_file, "--out", out, *SETS,
+             "--set", "epochs=6", "--set", "patience=10"]
+    rng = random.Random(20261121)  # fixed: a failure replays with the same kill times
+
+    def kill_during(pattern, nth):
+        r = subprocess.run([sys.executable, "-c", KILL_DURING_SAVE, pattern, str(nth), *train], env=cli_env,
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == -signal.SIGKILL, f"not killed at {pattern}: " + r.stdout[-2000:] + r.stderr[-2000:]
+
+    _kill_at_random_time([TEXTLSTM, *train], out, cli_env, rng)
+    kill_during(r"epoch-\d{4}$", 2)  # the second epoch backup of this process
+    kill_during(r"history\.csv$", 1)  # the first epoch's history
+    _kill_at_random_time([TEXTLSTM, *train], out, cli_env, rng)
+    kill_during(r"model\.keras$", 1)  # after the last epoch, while saving the final model
+    assert not os.path.exists(os.path.join(out, "model.keras"))
+
+    r = subprocess.run([TEXTLSTM, *train], env=cli_env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    assert "Resuming from the backup of epoch" in r.stdout
-    resumed_from = int(r.stdout.split("Resuming from the backup of epoch ")[1].split()[0])
-    assert resumed_from >= 2
-    history = _history(out)
-    assert [int(h["epoch"]) for h in history] == [0, 1, 2, 3, 4]  # every epoch once, none repeated
-    assert json.load(open(os.path.join(out, "metrics.json")))["training"]["epochs"] == 5
+    assert "Resuming from the backup of epoch 6" in r.stdout  # all epochs were done: only the save was left
+    assert [int(h["epoch"]) for h in _history(out)] == [0, 1, 2, 3, 4, 5]  # every epoch once
+    assert json.load(open(os.path.join(out, "metrics.json")))["training"]["epochs"] == 6
+    leftovers = [os.path.join(d, f) for d, dirs, files in os.walk(out) for f in dirs + files if f.startswith(".tmp")]
+    assert leftovers == []
     import textlstm
 
-    assert textlstm.load_generator(out).generate("ROMEO:", length=10, seed=0)
+    assert len(textlstm.load_generator(out).generate("ROMEO:", length=10, seed=0)) == 10
 
 
 MIRRORED_SCRIPT = """

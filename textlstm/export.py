@@ -148,6 +148,27 @@ def write_warmup(path, requests):
             writer.write(log.SerializeToString())
 
 
+TMP_PREFIX = ".tmp-export-"
+
+
+def _remove_abandoned(out_dir):
+    """Deletes the temporary folders of exports that were killed (their process is gone)."""
+    for name in os.listdir(out_dir):
+        match = re.fullmatch(re.escape(TMP_PREFIX) + r"(\d+)-.*", name)
+        if match and not _alive(int(match.group(1))):
+            shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
 def export(run_dir, out_dir, version=None) -> str:
     """Writes run_dir's model as out_dir/<version>/; returns that path."""
     folder = loading.model_folder(run_dir)
@@ -161,7 +182,9 @@ def export(run_dir, out_dir, version=None) -> str:
         raise TextLSTMError(f"{final} already exists; choose another --version or leave it out for the next one")
     archive, requests = (_sentiment_archive if kind == "sentiment" else _generator_archive)(folder)
     os.makedirs(out_dir, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=out_dir, prefix=".tmp-export-")  # not an integer: TF Serving ignores it
+    _remove_abandoned(out_dir)
+    # Not an integer, so TF Serving ignores it; the pid says whose it is.
+    tmp = tempfile.mkdtemp(dir=out_dir, prefix=f"{TMP_PREFIX}{os.getpid()}-")
     try:
         archive.write_out(tmp, verbose=False)
         write_warmup(os.path.join(tmp, WARMUP_FILE), requests)

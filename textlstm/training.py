@@ -31,6 +31,7 @@ from textlstm.errors import TextLSTMError
 from textlstm.tasks import TASKS
 
 BACKUP_DIR = "backup"
+PRETRAIN_DIR = "pretrain"  # the language-model phase's own run dir, inside the classifier's
 BEST_WEIGHTS = "best.weights.h5"
 
 
@@ -56,6 +57,16 @@ def _save_backup(run_dir, model, state):
         path = os.path.join(root, old)
         if old != os.path.basename(final) and (old.startswith("epoch-") or old.startswith(".tmp-")):
             shutil.rmtree(path, ignore_errors=True)  # also leftovers of a killed save
+
+
+def _remove_leftovers(run_dir):
+    """Deletes the .tmp-* files and folders a killed run left half-written (this run dir has one writer)."""
+    for folder in (run_dir, os.path.join(run_dir, BACKUP_DIR), os.path.join(run_dir, PRETRAIN_DIR),
+                   os.path.join(run_dir, PRETRAIN_DIR, BACKUP_DIR)):
+        for name in os.listdir(folder) if os.path.isdir(folder) else []:
+            if name.startswith(".tmp-"):
+                path = os.path.join(folder, name)
+                shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
 
 
 def _load_backup(run_dir, model):
@@ -126,6 +137,8 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
     # Non-chief workers must run every save (collectives) but write to a scratch dir.
     write_dir = run_dir if chief else tempfile.mkdtemp(prefix="textlstm-worker-")
     os.makedirs(write_dir, exist_ok=True)
+    if chief:
+        _remove_leftovers(run_dir)
     keras.utils.set_random_seed(config.seed)
     task = TASKS[config.kind](config, data_dir)
     policy = distribution.mixed_precision_policy(strategy)
@@ -165,9 +178,6 @@ def _build(strategy, task, policy):
         optimizer.build(model.trainable_variables)  # variables now, not inside the traced step
         model.optimizer = optimizer  # so save_weights/load_weights carry the optimizer state
     return model, optimizer
-
-
-PRETRAIN_DIR = "pretrain"
 
 
 def _pretrain(strategy, task, policy, run_dir, write_dir, verbose):
