@@ -107,7 +107,7 @@ def server(sentiment_run, charlm_run):
 
     demo = webapp.build_app(sentiment_run, charlm_run)
     args = webapp.parse_args(["--port", str(free_port())])
-    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True)
+    webapp.launch(demo, args, prevent_thread_lock=True, quiet=True)  # as the CLI does: same limits
     yield f"http://127.0.0.1:{args.port}/"
     demo.close()
 

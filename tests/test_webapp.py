@@ -77,3 +77,18 @@ def test_real_browser(server, tmp_path):
     assert seen["label"] in ("positive", "negative")
     assert seen["generated"].startswith("ROMEO:") and len(seen["generated"]) > len("ROMEO:") + 20
     assert all(os.path.getsize(path) > 10_000 for path in seen["screenshots"])
+
+
+@pytest.mark.slow
+def test_load_benchmark_script_32_clients(tmp_path):
+    """benchmarks/load_test.py on the shipped models, shortened to 10 s: no failed request, and
+    the server's memory after the run within 10% of after warm-up (the script exits 1 otherwise)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    r = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "load_test.py"), "--clients", "32",
+                        "--seconds", "10", "--length", "100"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "| all |" in r.stdout and "| 0 |" in r.stdout.split("| all |")[1].split("\n")[0]
