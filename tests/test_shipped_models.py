@@ -22,7 +22,10 @@ def test_folder_is_complete_and_compact(name):
     folder = os.path.join(SHIPPED, name)
     for f in FILES:
         assert os.path.isfile(os.path.join(folder, f)), f
-    assert os.path.isfile(os.path.join(folder, "1", "saved_model.pb"))
+    versions = [d for d in os.listdir(folder) if d.isdigit()]
+    assert len(versions) == 1, f"ship one export version, the current one: {versions}"  # size limit
+    assert os.path.isfile(os.path.join(folder, versions[0], "saved_model.pb"))
+    assert os.path.isfile(os.path.join(folder, versions[0], "assets.extra", "tf_serving_warmup_requests"))
     assert _size(folder) < LIMIT
 
 

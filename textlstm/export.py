@@ -117,9 +117,9 @@ def _generator_archive(folder):
     def generate(prompt, length, temperature, top_k, top_p, seed):
         checks = _setting_checks(_text_checks(prompt, "prompt", allow_blank=True), length=length,
                                  temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
-        with tf.control_dependencies(checks):
-            prompt = tf.identity(prompt)
-        return {"text": sampler.generate_text(prompt, length, temperature, top_k, top_p, seed)}
+        with tf.control_dependencies(checks):  # every input waits for the checks: nothing runs on bad values
+            inputs = [tf.identity(x) for x in (prompt, length, temperature, top_k, top_p, seed)]
+        return {"text": sampler.generate_text(*inputs)}
 
     archive.add_endpoint("serving_default", serving_default)
     archive.add_endpoint("generate", generate)
