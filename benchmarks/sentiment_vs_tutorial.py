@@ -10,7 +10,8 @@ ratios ours/tutorial. --quick uses small slices to check the script itself (figu
 
 The tutorial's configuration: TextVectorization(max_tokens=1000), Embedding(64, mask_zero),
 Bidirectional(LSTM(64)), Dense(64, relu), Dense(1); Adam 1e-4, batch 64, no dropout. The tutorial
-pads each batch to its longest review; here both models read the first 400 tokens.
+pads each batch to its longest review; here it reads the first 400 tokens (static shapes), and ours
+the first `sequence_length` tokens of configs/imdb_sentiment.json.
 """
 
 import argparse
