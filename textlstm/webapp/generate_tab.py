@@ -1,5 +1,7 @@
 """The generation tab: text streams in as the model writes it; Stop stops it."""
 
+import time
+
 import gradio as gr
 
 from textlstm.errors import TextLSTMError
@@ -9,19 +11,24 @@ from textlstm.webapp.controls import checked
 EXAMPLES = [["ROMEO:"], ["First Citizen:\n"], ["KING RICHARD III:\nNow is the"], ["JULIET:\nO, "]]
 
 
+UPDATE_EVERY = 0.1  # seconds between screen updates: each one costs the server far more than the sampling
+
+
 def generate(generator, prompt, length, temperature, top_k, top_p, seed):
-    """Yields prompt + the text so far. Raises gr.Error on bad input."""
+    """Yields prompt + the text so far, about 10 times a second. Raises gr.Error on bad input."""
     try:
         prompt = check_prompt(prompt or "")  # invalid characters become U+FFFD
-        text = prompt
+        text, shown, last = prompt, None, time.monotonic()
         for piece in generator.stream(prompt, length=length, temperature=temperature, top_k=top_k,
                                       top_p=top_p, seed=None if seed is None or seed == "" else seed):
             text += piece
-            yield text
+            if time.monotonic() - last >= UPDATE_EVERY:
+                shown, last = text, time.monotonic()
+                yield text
     except TextLSTMError as e:
         raise gr.Error(str(e)) from None
-    if text == prompt:
-        yield text
+    if text != shown:
+        yield text  # the whole text, always last
 
 
 def build_generate_tab(generator):
