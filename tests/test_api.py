@@ -113,6 +113,8 @@ def test_language_model_pretraining_then_classifier(review_dir, tmp_path):
     metrics = textlstm.train("sentiment", out, config=config, verbose=0)
     assert os.path.isfile(os.path.join(out, "pretrain", "history.csv"))
     assert metrics["test"]["examples"] == 80
+    t = metrics["training"]  # the LM phase counts in what training cost
+    assert t["pretrain_epochs"] == 1 and t["total_wall_time_seconds"] == t["wall_time_seconds"] + t["pretrain_wall_time_seconds"] > 0
     assert textlstm.load_sentiment(out).predict("a wonderful moving film").label in ("positive", "negative")
 
 

@@ -278,6 +278,13 @@ def _finish(task, model, history, run_dir, strategy):
         "replicas": strategy.num_replicas_in_sync,
         "parameters": int(final.count_params()),
     }
+    pretrain_history = os.path.join(run_dir, PRETRAIN_DIR, "history.csv")
+    if os.path.exists(pretrain_history):  # the language-model phase is part of what training cost
+        with open(pretrain_history, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        metrics["training"]["pretrain_epochs"] = len(rows)
+        metrics["training"]["pretrain_wall_time_seconds"] = sum(float(r["seconds"]) for r in rows)
+        metrics["training"]["total_wall_time_seconds"] = train_seconds + metrics["training"]["pretrain_wall_time_seconds"]
     metrics["environment"] = artifacts.environment_info()
     artifacts.write_json(os.path.join(run_dir, "metrics.json"), metrics)
     artifacts.plot_curves(history, os.path.join(run_dir, "curves.png"), task.metric)
