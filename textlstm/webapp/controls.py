@@ -12,3 +12,9 @@ subclass: Gradio writes a .pyi stub next to the module of every component subcla
 def checked(component):
     component.preprocess = lambda payload: payload
     return component
+
+
+# Every event that runs a model joins one concurrency group, so the queue's CONCURRENCY slots are
+# shared: at most two model calls at once on two cores. (Gradio's default gives each event its own
+# slots, so two explanations and two generations could run together and starve each other.)
+CONCURRENCY_GROUP = "model"

@@ -6,7 +6,7 @@ import gradio as gr
 
 from textlstm.errors import TextLSTMError
 from textlstm.validation import MAX_LENGTH, MAX_TEMPERATURE, check_prompt
-from textlstm.webapp.controls import checked
+from textlstm.webapp.controls import CONCURRENCY_GROUP, checked
 
 EXAMPLES = [["ROMEO:"], ["First Citizen:\n"], ["KING RICHARD III:\nNow is the"], ["JULIET:\nO, "]]
 
@@ -47,5 +47,6 @@ def build_generate_tab(generator):
                 stop = gr.Button("Stop", variant="stop")
         output = gr.Textbox(label="Generated text", lines=22, max_lines=40, autoscroll=True)
     event = run.click(lambda *a: (yield from generate(generator, *a)),
-                      inputs=[prompt, length, temperature, top_k, top_p, seed], outputs=output, api_name="generate")
+                      inputs=[prompt, length, temperature, top_k, top_p, seed], outputs=output, api_name="generate",
+                      concurrency_id=CONCURRENCY_GROUP)
     stop.click(None, cancels=[event], api_visibility="private")

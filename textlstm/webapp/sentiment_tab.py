@@ -8,6 +8,7 @@ import gradio as gr
 
 from textlstm.errors import TextLSTMError
 from textlstm.validation import MAX_BATCH, check_texts
+from textlstm.webapp.controls import CONCURRENCY_GROUP
 from textlstm.webapp.explain import occlusion_scores
 
 EXAMPLES = [
@@ -111,7 +112,8 @@ def build_sentiment_tab(classifier):
                 "*Occlusion: a word's effect is how much P(positive) falls when that word is removed; "
                 "\"strongly\" marks effects at least half the strongest word's, small ones stay uncoloured.*"
             )
-    button.click(lambda text: classify(classifier, text), inputs=review, outputs=[label, words], api_name="classify")
+    button.click(lambda text: classify(classifier, text), inputs=review, outputs=[label, words], api_name="classify",
+                 concurrency_id=CONCURRENCY_GROUP)
     review.submit(lambda text: classify(classifier, text), inputs=review, outputs=[label, words],
                   api_visibility="private")
     with gr.Accordion("Many reviews at once: upload a file", open=False):
@@ -122,4 +124,5 @@ def build_sentiment_tab(classifier):
                 download = gr.File(label="Predictions (CSV)")
                 chart = gr.Plot(label="Distribution")
         gr.Button("Classify file").click(lambda f: classify_file(classifier, f), inputs=upload,
-                                         outputs=[download, chart], api_name="classify_file")
+                                         outputs=[download, chart], api_name="classify_file",
+                                         concurrency_id=CONCURRENCY_GROUP)
