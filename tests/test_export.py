@@ -138,3 +138,14 @@ def test_each_weight_is_saved_once(exports, sentiment_run, charlm_run):
         saved = sum(int(np.prod(shape)) for shape in reader.get_variable_to_shape_map().values())
         params = keras.saving.load_model(os.path.join(run, "model.keras")).count_params()
         assert params <= saved <= params * 1.05 + 100, (kind, saved, params)
+
+
+def test_load_export_matches_the_python_api(exports, sentiment_run, charlm_run):
+    """textlstm.load_export (what `textlstm predict|generate saved_models/NAME/<version>` uses)."""
+    texts = ["a wonderful moving film", "an awful boring film"]
+    np.testing.assert_allclose(textlstm.load_export(exports["sentiment"]).predict_proba(texts),
+                               textlstm.load_sentiment(sentiment_run).predict_proba(texts), atol=1e-5)
+    generated = textlstm.load_export(exports["generator"]).generate_batch(["ROMEO:", ""], length=25, top_k=5, seed=3)
+    assert generated == textlstm.load_generator(charlm_run).generate_batch(["ROMEO:", ""], length=25, top_k=5, seed=3)
+    with pytest.raises(textlstm.TextLSTMError, match="is a sentiment export, not a charlm one"):
+        textlstm.load_export(exports["sentiment"]).generate_batch(["ROMEO:"])

@@ -13,17 +13,13 @@ import numpy as np
 
 from textlstm import validation
 from textlstm.errors import TextLSTMError
+from textlstm.loading import first_line
 
 REQUIRED_FILES = ("saved_model.pb", os.path.join("variables", "variables.index"))
 
 
 def is_export(path) -> bool:
     return os.path.isfile(os.path.join(os.fspath(path), "saved_model.pb"))
-
-
-def _first_line(error) -> str:
-    lines = [line for line in str(error).strip().splitlines() if line.strip()]
-    return lines[0][:300] if lines else type(error).__name__
 
 
 class ExportedModel:
@@ -47,7 +43,7 @@ class ExportedModel:
         try:
             loaded = tf.saved_model.load(path)
         except Exception as e:  # truncated variables, corrupted saved_model.pb, ...
-            raise TextLSTMError(f"could not load SavedModel {path} (corrupted?): {_first_line(e)}") from None
+            raise TextLSTMError(f"could not load SavedModel {path} (corrupted?): {first_line(e)}") from None
         if "serving_default" not in loaded.signatures:
             raise TextLSTMError(f"{path} has no serving_default signature: not a textlstm export")
         return cls(path, loaded)
@@ -74,6 +70,6 @@ class ExportedModel:
         p = validation.generation_params(length, temperature, top_k, top_p, seed)
         out = self.signatures["generate"](
             prompt=tf.constant(prompts), length=tf.constant(p["length"], tf.int32),
-            temperature=tf.constant(p["temperature"], tf.float32), top_k=tf.constant(min(p["top_k"], 2**31 - 1)),
+            temperature=tf.constant(p["temperature"], tf.float32), top_k=tf.constant(p["top_k"], tf.int32),
             top_p=tf.constant(p["top_p"], tf.float32), seed=tf.constant(p["seed"], tf.int64))
         return [t.decode("utf-8", errors="replace") for t in out["text"].numpy()]

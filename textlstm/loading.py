@@ -38,9 +38,9 @@ def load_keras_model(folder):
                 f"refusing to load {path}: it contains a Lambda layer (arbitrary code), which "
                 "safe_mode=True does not run; textlstm models never need one"
             ) from None
-        raise TextLSTMError(f"could not load model {path}: {_first_line(e)}") from None
+        raise TextLSTMError(f"could not load model {path}: {first_line(e)}") from None
     except Exception as e:  # truncated zip, corrupted weights, wrong format...
-        raise TextLSTMError(f"could not load model {path} (corrupted or not a Keras model file): {_first_line(e)}") from None
+        raise TextLSTMError(f"could not load model {path} (corrupted or not a Keras model file): {first_line(e)}") from None
 
 
 def load_folder_config(folder):
@@ -71,6 +71,7 @@ def load_folder_metrics(folder) -> dict:
         return {}
 
 
-def _first_line(error) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else type(error).__name__
+def first_line(error) -> str:
+    """An exception's first non-blank line, at most 300 characters: the part of it a person reads."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return lines[0].strip()[:300] if lines else type(error).__name__
