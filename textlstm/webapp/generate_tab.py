@@ -11,7 +11,7 @@ from textlstm.webapp.controls import CONCURRENCY_GROUP, checked
 EXAMPLES = [["ROMEO:"], ["First Citizen:\n"], ["KING RICHARD III:\nNow is the"], ["JULIET:\nO, "]]
 
 
-UPDATE_EVERY = 0.1  # seconds between screen updates: each one costs the server far more than the sampling
+UPDATE_EVERY = 0.1  # seconds between screen updates: enough to look live, far fewer messages than one per chunk
 
 
 def generate(generator, prompt, length, temperature, top_k, top_p, seed):
