@@ -55,6 +55,10 @@ class SentimentConfig:
     pretrain_lstm_units: Optional[int] = None  # the LM's LSTM size (default: lstm_units); LSTMs transfer only if equal
     pretrain_dropout: Optional[float] = None  # the LM's dropout (default: dropout)
     freeze_embedding: bool = False  # keep the (pretrained) embedding fixed: it is most of the weights and overfits
+    # --- optional self-training: a trained model labels the `pretrain_split` reviews it is sure of ---
+    teacher: Optional[str] = None  # a trained sentiment model folder (run dir or saved_models/NAME); None: off
+    teacher_confidence: float = 0.9  # keep a review if the teacher gives its label P >= this; IMDB's teacher
+    # is that sure of 77% of validation reviews, and 96.6% right on them
 
 
 @dataclasses.dataclass
@@ -167,6 +171,10 @@ def validate_config(config: AnyConfig) -> None:
             )
         if config.pretrain_epochs < 0 or config.pretrain_samples < 1:
             raise TextLSTMError("config keys 'pretrain_epochs' >= 0 and 'pretrain_samples' >= 1 are required")
+        if not 0.5 <= config.teacher_confidence < 1.0:
+            raise TextLSTMError(
+                f"config key 'teacher_confidence' must be in [0.5, 1), got {config.teacher_confidence}"
+            )
         if config.max_tokens < 3:
             raise TextLSTMError("config key 'max_tokens' must be at least 3 (padding, unknown and one word)")
     for name in positive:

@@ -30,10 +30,11 @@ def vectorize_examples(examples: tf.data.Dataset, vectorizer) -> tf.data.Dataset
     return ds.unbatch().cache()
 
 
-def sentiment_batches(ids_and_labels, batch_size: int, seed: int, shuffle: bool):
+def sentiment_batches(ids_and_labels, batch_size: int, seed: int, shuffle: bool, buffer_size: int = 25_000):
+    """buffer_size: the number of examples, for a full shuffle (the ids are cached in memory anyway)."""
     ds = ids_and_labels
     if shuffle:
-        ds = ds.shuffle(25_000, seed=seed, reshuffle_each_iteration=True)  # IMDB train fits in the buffer
+        ds = ds.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
     return _distribution_options(ds)
 

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from textlstm import charlm_model, data, evaluation, pipelines, preprocessing, sentiment_model
+from textlstm import charlm_model, data, evaluation, pipelines, preprocessing, self_training, sentiment_model
 from textlstm.errors import TextLSTMError
 
 MODEL_FILE = "model.keras"
@@ -31,6 +31,10 @@ class SentimentTask:
         self.vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length)
         preprocessing.adapt_word_vectorizer(self.vectorizer, self.train_texts)
         self.vocab_size = self.vectorizer.vocabulary_size()
+        self.data_summary = {}
+        if config.teacher:  # after adapt: the vocabulary (and so a pretrained LM) comes from labelled texts only
+            pseudo_labelled, self.data_summary = self_training.pseudo_labelled_examples(config, data_dir)
+            train = train.concatenate(pseudo_labelled)
         self.train_ids = pipelines.vectorize_examples(train, self.vectorizer)
         self.validation_ids = pipelines.vectorize_examples(validation, self.vectorizer)
         self.num_train = sum(1 for _ in self.train_ids)  # also fills the cache
@@ -45,7 +49,9 @@ class SentimentTask:
         return self.num_train // self.config.batch_size
 
     def train_batches(self, seed):
-        return pipelines.sentiment_batches(self.train_ids, self.config.batch_size, seed, shuffle=True).repeat()
+        return pipelines.sentiment_batches(
+            self.train_ids, self.config.batch_size, seed, shuffle=True, buffer_size=self.num_train
+        ).repeat()
 
     def validation_batches(self):
         return pipelines.sentiment_batches(self.validation_ids, self.config.batch_size, 0, shuffle=False)

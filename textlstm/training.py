@@ -278,13 +278,19 @@ def _finish(task, model, history, run_dir, strategy):
         "replicas": strategy.num_replicas_in_sync,
         "parameters": int(final.count_params()),
     }
+    metrics["training"].update(getattr(task, "data_summary", {}))  # e.g. how many reviews a teacher labelled
     pretrain_history = os.path.join(run_dir, PRETRAIN_DIR, "history.csv")
     if os.path.exists(pretrain_history):  # the language-model phase is part of what training cost
         with open(pretrain_history, encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         metrics["training"]["pretrain_epochs"] = len(rows)
         metrics["training"]["pretrain_wall_time_seconds"] = sum(float(r["seconds"]) for r in rows)
-        metrics["training"]["total_wall_time_seconds"] = train_seconds + metrics["training"]["pretrain_wall_time_seconds"]
+    # Everything this model cost: its LM phase (shared with its teacher's, so counted once), the
+    # teacher's classifier epochs, the labelling, and its own epochs.
+    t = metrics["training"]
+    parts = ("pretrain_wall_time_seconds", "teacher_classifier_wall_time_seconds", "labelling_seconds")
+    if any(k in t for k in parts):
+        t["total_wall_time_seconds"] = train_seconds + sum(t.get(k, 0.0) for k in parts)
     metrics["environment"] = artifacts.environment_info()
     artifacts.write_json(os.path.join(run_dir, "metrics.json"), metrics)
     artifacts.plot_curves(history, os.path.join(run_dir, "curves.png"), task.metric)
