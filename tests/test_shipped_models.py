@@ -46,12 +46,23 @@ def test_sentiment_model_figures_and_predictions():
     folder = os.path.join(SHIPPED, "imdb_sentiment")
     test = json.load(open(os.path.join(folder, "metrics.json")))["test"]
     assert test["examples"] == 25_000 and test["split"] == "test"  # the full test split, nothing dropped
+    assert test["accuracy"] >= 0.90  # the bar of issue 3
     import textlstm
 
     classifier = textlstm.load_sentiment(folder)
     good, bad = classifier.predict(["A beautiful, moving film with a terrific cast. I loved every minute.",
                                     "Dull, far too long and badly acted. Avoid."])
     assert (good.label, bad.label) == ("positive", "negative")
+
+
+def test_sentiment_model_was_trained_by_the_committed_config():
+    """The model card's commands reproduce it: only the teacher's path differs (machine-specific)."""
+    from textlstm.config import config_to_dict, load_config
+
+    shipped = config_to_dict(load_config(os.path.join(SHIPPED, "imdb_sentiment", "config.json")))
+    committed = config_to_dict(load_config(os.path.join(REPO, "configs", "imdb_sentiment.json")))
+    assert shipped["teacher"] and committed["teacher"]
+    assert {**shipped, "teacher": None} == {**committed, "teacher": None}
 
 
 def test_shipped_models_config_serves_both():
