@@ -107,7 +107,8 @@ def main():
             teacher_run = os.path.join(out, "teacher")
             te = run("teacher", teacher, out, args.data_dir, args.pretrained)
         student = apply_overrides(student, {"teacher": teacher_run})
-        st = run("student", student, out, args.data_dir, pretrained=teacher_run)
+        shared_lm = teacher_run if os.path.isdir(os.path.join(teacher_run, "pretrain")) else None
+        st = run("student", student, out, args.data_dir, pretrained=shared_lm)
     o = {"accuracy": st["accuracy"],
          "reviews_per_second": (te["reviews_per_second"] * te["epochs"] + st["reviews_per_second"] * st["epochs"]) / epochs,
          "train_seconds": te["pretrain_seconds"] + te["classifier_seconds"] + st["labelling_seconds"] + st["classifier_seconds"],
