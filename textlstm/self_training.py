@@ -16,7 +16,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from textlstm import data, loading
+from textlstm import data
 from textlstm.errors import TextLSTMError
 
 LABEL_BATCH = 1024  # unlabelled reviews per predict_proba call: bounds host memory
@@ -63,7 +63,7 @@ def pseudo_labelled_examples(config, data_dir=None):
         "teacher_confidence": config.teacher_confidence,
         "labelling_seconds": time.perf_counter() - start,
     }
-    teacher_training = loading.load_folder_metrics(loading.model_folder(config.teacher)).get("training", {})
+    teacher_training = teacher.metrics.get("training", {})
     if "wall_time_seconds" in teacher_training:  # the teacher's classifier epochs are part of the student's cost
         summary["teacher_classifier_wall_time_seconds"] = teacher_training["wall_time_seconds"]
     examples = tf.data.Dataset.from_tensor_slices((tf.constant(kept_texts, tf.string), labels))
