@@ -257,6 +257,15 @@ def _write_history(run_dir, history):
     artifacts.atomic_write_text(os.path.join(run_dir, "history.csv"), out.getvalue())
 
 
+def pretrain_history(run_dir) -> list:
+    """The epochs (dicts of history.csv) of RUN_DIR's language-model phase; [] if it had none."""
+    path = os.path.join(run_dir, PRETRAIN_DIR, "history.csv")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def _finish(task, model, history, run_dir, strategy):
     """Best weights -> a fresh float32 model off the strategy -> model.keras, test metrics, curves."""
     model.load_weights(os.path.join(run_dir, BEST_WEIGHTS))
@@ -279,10 +288,8 @@ def _finish(task, model, history, run_dir, strategy):
         "parameters": int(final.count_params()),
     }
     metrics["training"].update(getattr(task, "data_summary", {}))  # e.g. how many reviews a teacher labelled
-    pretrain_history = os.path.join(run_dir, PRETRAIN_DIR, "history.csv")
-    if os.path.exists(pretrain_history):  # the language-model phase is part of what training cost
-        with open(pretrain_history, encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+    rows = pretrain_history(run_dir)
+    if rows:  # the language-model phase is part of what training cost
         metrics["training"]["pretrain_epochs"] = len(rows)
         metrics["training"]["pretrain_wall_time_seconds"] = sum(float(r["seconds"]) for r in rows)
     # Everything this model cost: its LM phase (shared with its teacher's, so counted once), the
