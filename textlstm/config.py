@@ -25,6 +25,10 @@ class SentimentConfig:
     test_split: str = "test"
     directory: Optional[str] = None  # class-subfolder .txt tree instead of TFDS (text_dataset_from_directory)
     validation_fraction: float = 0.1  # with `directory`: share of files held out for validation
+    # Several labelled TFDS sources mixed batch by batch (textlstm/sources.py); None: the keys above
+    # are the one source. With sources, each names its own splits, weight and unlabelled split.
+    sources: Optional[list] = None
+    steps_per_epoch: Optional[int] = None  # batches per epoch; None: all training examples once, on average
     # --- preprocessing ---
     max_tokens: int = 20000  # vocabulary size (words); covers ~97% of IMDB tokens
     sequence_length: int = 400  # tokens per review; median IMDB review is ~230 words
@@ -34,6 +38,9 @@ class SentimentConfig:
     lstm_layers: int = 1
     bidirectional: bool = True
     pooling: str = "max"  # max | mean | last | max_mean: pooling over the masked LSTM outputs
+    # ReLU on the max-pooled features: max(x, 0) is the same with or without the backward LSTM's
+    # zero outputs on padded steps, so inference may skip trailing padding exactly (False: older models)
+    pool_relu: bool = False
     dense_units: int = 64
     dropout: float = 0.4  # on the embeddings and before the head: IMDB overfits within 2-3 epochs
     # --- training ---
@@ -55,6 +62,14 @@ class SentimentConfig:
     pretrain_lstm_units: Optional[int] = None  # the LM's LSTM size (default: lstm_units); LSTMs transfer only if equal
     pretrain_dropout: Optional[float] = None  # the LM's dropout (default: dropout)
     freeze_embedding: bool = False  # keep the (pretrained) embedding fixed: it is most of the weights and overfits
+    # 2: a backward language model (reading right to left) too, for the BiLSTM's backward direction
+    pretrain_directions: int = 1
+    pretrain_transfer: str = "all"  # all: embedding and matching LSTMs; embedding: the word vectors only (ablation)
+    # Pretrained layers take this fraction of each optimizer step, the new head the full step
+    # (discriminative fine-tuning, Howard & Ruder 2018): the pretrained features change slowly.
+    pretrained_learning_rate_multiplier: float = 1.0
+    # --- calibration ---
+    calibrate: bool = False  # fit a temperature on the validation sets and fold it into the last layer
     # --- optional self-training: a trained model labels the `pretrain_split` reviews it is sure of ---
     teacher: Optional[str] = None  # a trained sentiment model folder (run dir or saved_models/NAME); None: off
     teacher_confidence: float = 0.9  # keep a review if the teacher gives its label P >= this; IMDB's teacher
@@ -132,8 +147,13 @@ def _coerce(name: str, field_type, value):
             raise ValueError
         if base is int and isinstance(value, float) and not value.is_integer():
             raise ValueError
+        if base is list:
+            value = json.loads(value) if isinstance(value, str) else value
+            if not isinstance(value, list):
+                raise ValueError
+            return value
         return base(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # json.JSONDecodeError is a ValueError
         raise TextLSTMError(f"config key {name!r} must be of type {base.__name__}, got {value!r}") from None
 
 
@@ -177,6 +197,25 @@ def validate_config(config: AnyConfig) -> None:
             )
         if config.max_tokens < 3:
             raise TextLSTMError("config key 'max_tokens' must be at least 3 (padding, unknown and one word)")
+        if config.pretrain_directions not in (1, 2):
+            raise TextLSTMError(f"config key 'pretrain_directions' must be 1 or 2, got {config.pretrain_directions}")
+        if config.pretrain_transfer not in ("all", "embedding"):
+            raise TextLSTMError(f"config key 'pretrain_transfer' must be one of all, embedding; got {config.pretrain_transfer!r}")
+        if config.pretrain_directions == 2 and not config.bidirectional:
+            raise TextLSTMError("config key 'pretrain_directions' 2 needs 'bidirectional': true")
+        if not 0.0 < config.pretrained_learning_rate_multiplier <= 1.0:
+            raise TextLSTMError("config key 'pretrained_learning_rate_multiplier' must be in (0, 1], "
+                                f"got {config.pretrained_learning_rate_multiplier}")
+        if config.steps_per_epoch is not None and config.steps_per_epoch < 1:
+            raise TextLSTMError(f"config key 'steps_per_epoch' must be a positive integer, got {config.steps_per_epoch}")
+        if config.sources is not None:
+            from textlstm import sources
+
+            if config.directory:
+                raise TextLSTMError("config keys 'sources' and 'directory' exclude each other")
+            if not config.sources:
+                raise TextLSTMError("config key 'sources' must list at least one source (or be null)")
+            sources.check_sources(sources.sources_of(config))
     for name in positive:
         if getattr(config, name) < 1:
             raise TextLSTMError(f"config key {name!r} must be a positive integer, got {getattr(config, name)}")

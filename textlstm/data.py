@@ -21,7 +21,7 @@ def resolve_data_dir(data_dir: Optional[str] = None) -> Optional[str]:
     return data_dir or os.environ.get("TFDS_DATA_DIR") or None
 
 
-def _prepared_builder(name: str, data_dir: Optional[str]):
+def prepared_builder(name: str, data_dir: Optional[str]):
     """A TFDS builder whose data is on disk, downloading it if TFDS can."""
     import tensorflow_datasets as tfds
 
@@ -46,7 +46,7 @@ def _prepared_builder(name: str, data_dir: Optional[str]):
     return builder
 
 
-def _load_split(builder, split: str):
+def load_split(builder, split: str):
     try:
         return builder.as_dataset(split=split, shuffle_files=False)
     except (ValueError, KeyError) as e:
@@ -60,36 +60,23 @@ def _load_split(builder, split: str):
 
 
 def classification_splits(config, data_dir: Optional[str] = None):
-    """(train, validation, test) datasets of (text, int32 label); test may be None."""
+    """(train, validation, test) datasets of (text, int32 label) of the config's first source; test may be None."""
     if config.directory:
         return _directory_splits(config)
-    builder = _prepared_builder(config.dataset, resolve_data_dir(data_dir))
-    features = builder.info.features
-    for key in (config.text_key, config.label_key):
-        if key not in features:
-            raise TextLSTMError(
-                f"dataset {config.dataset!r} has no feature {key!r}; features: {', '.join(features.keys())}"
-            )
-    num_classes = getattr(features[config.label_key], "num_classes", None)
-    if num_classes != 2:
-        raise TextLSTMError(
-            f"label {config.label_key!r} of {config.dataset!r} has {num_classes} classes; "
-            "textlstm's sentiment model is binary (2 classes)"
-        )
+    from textlstm import sources  # sources reads through this module
 
-    def pairs(split):
-        ds = _load_split(builder, split)
-        return ds.map(lambda ex: (ex[config.text_key], tf.cast(ex[config.label_key], tf.int32)))
-
-    return pairs(config.train_split), pairs(config.validation_split), pairs(config.test_split)
+    splits = sources.source_splits(sources.sources_of(config)[0], data_dir)
+    return splits["train"], splits["validation"], splits["test"]
 
 
 def unlabelled_texts(config, data_dir: Optional[str] = None):
-    """Texts of `config.pretrain_split` (labels, e.g. IMDB's -1, are not read); None if unset."""
-    if config.directory or not config.pretrain_split:
+    """Texts of the first source's unlabelled split (labels, e.g. IMDB's -1, are not read); None if none."""
+    if config.directory:
         return None
-    builder = _prepared_builder(config.dataset, resolve_data_dir(data_dir))
-    return _load_split(builder, config.pretrain_split).map(lambda ex: ex[config.text_key])
+    from textlstm import sources
+
+    with_texts = [s for s in sources.sources_of(config) if s.unlabelled_split]
+    return sources.unlabelled_texts(with_texts[0], data_dir) if with_texts else None
 
 
 def _directory_splits(config):
@@ -133,13 +120,13 @@ def char_text_splits(config, data_dir: Optional[str] = None):
     """(train, validation, test) text of the character corpus, as Python strings."""
     if config.text_file:
         return _text_file_splits(config.text_file)
-    builder = _prepared_builder(config.dataset, resolve_data_dir(data_dir))
+    builder = prepared_builder(config.dataset, resolve_data_dir(data_dir))
     if config.text_key not in builder.info.features:
         raise TextLSTMError(f"dataset {config.dataset!r} has no feature {config.text_key!r}")
 
     def text(split):
         # A split spec like "validation+test" yields the examples in order; join them.
-        pieces = [ex[config.text_key] for ex in _load_split(builder, split).as_numpy_iterator()]
+        pieces = [ex[config.text_key] for ex in load_split(builder, split).as_numpy_iterator()]
         return b"".join(pieces).decode("utf-8")
 
     return text(config.train_split), text(config.validation_split), text(config.test_split)

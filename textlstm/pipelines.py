@@ -21,10 +21,14 @@ def _distribution_options(ds):
 # --- sentiment --------------------------------------------------------------------------
 
 
-def vectorize_examples(examples: tf.data.Dataset, vectorizer) -> tf.data.Dataset:
-    """(text, label) -> (ids int32 (T,), label float32 (1,)), vectorized once and cached."""
+def vectorize_examples(examples: tf.data.Dataset, vectorizer, length=None) -> tf.data.Dataset:
+    """(text, label) -> (ids int32 (L,), label float32 (1,)), vectorized once and cached.
+
+    length: keep the first L <= T tokens (the vectorizer's T by default); exact, because the
+    vectorizer keeps a text's first tokens and pads on the right.
+    """
     ds = examples.batch(1024).map(
-        lambda text, label: (tf.cast(vectorizer(text), tf.int32), tf.cast(label, tf.float32)[:, None]),
+        lambda text, label: (tf.cast(vectorizer(text), tf.int32)[:, :length], tf.cast(label, tf.float32)[:, None]),
         num_parallel_calls=AUTOTUNE,
     )
     return ds.unbatch().cache()
@@ -37,6 +41,20 @@ def sentiment_batches(ids_and_labels, batch_size: int, seed: int, shuffle: bool,
         ds = ds.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
     return _distribution_options(ds)
+
+
+def mixture_batches(per_source_batches, weights, seed: int):
+    """Endless batches, each from one source, drawn with probability `weights` (normalised).
+
+    Batches of different sources may differ in length (B, L_source): a step sees a few
+    static shapes rather than every example padded to the longest source.
+    """
+    if len(per_source_batches) == 1:
+        return per_source_batches[0].repeat()
+    total = float(sum(weights))
+    ds = tf.data.Dataset.sample_from_datasets(
+        [b.repeat() for b in per_source_batches], weights=[w / total for w in weights], seed=seed)
+    return _distribution_options(ds.prefetch(AUTOTUNE))
 
 
 # --- one long id stream (characters, or words for LM pretraining) -----------------------
