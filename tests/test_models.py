@@ -86,14 +86,16 @@ def test_keras_round_trip_both_models(tmp_path):
     np.testing.assert_array_equal(e2e(text), again(text))
 
 
-@pytest.mark.parametrize("bidirectional, pooling, trims", [
-    (False, "max_mean", True), (False, "last", True), (True, "mean", True), (True, "max", False),
+@pytest.mark.parametrize("bidirectional, pooling, pool_relu, trims", [
+    (False, "max_mean", False, True), (False, "last", False, True), (True, "mean", False, True),
+    (True, "max", False, False),
+    (True, "max_mean", True, True),  # the ReLU makes the backward direction's padded zeros inert
 ])
-def test_fast_inference_path_equals_end_to_end_model(bidirectional, pooling, trims):
+def test_fast_inference_path_equals_end_to_end_model(bidirectional, pooling, pool_relu, trims):
     from textlstm.sentiment_classifier import SentimentClassifier
 
     config = SentimentConfig(sequence_length=40, embedding_dim=8, lstm_units=6, dense_units=4,
-                             bidirectional=bidirectional, pooling=pooling)
+                             bidirectional=bidirectional, pooling=pooling, pool_relu=pool_relu)
     words = [f"w{i}" for i in range(30)]
     vectorizer = keras.layers.TextVectorization(output_sequence_length=40, vocabulary=words)
     e2e = sentiment_model.build_end_to_end(vectorizer, sentiment_model.build_sentiment_model(config, 32))
@@ -109,6 +111,24 @@ def test_freeze_embedding_keeps_it_out_of_the_trainable_weights():
     model = sentiment_model.build_sentiment_model(config, vocab_size=20)
     assert not model.get_layer("embedding").trainable
     assert all("embedding" not in v.path for v in model.trainable_variables)
+
+
+def test_backward_language_model_is_the_bilstm_backward_direction():
+    """The LM's backward LSTM (go_backwards) reads right to left exactly as a Bidirectional's
+    backward layer does, so its weights carry over into that layer with their meaning."""
+    config = SentimentConfig(sequence_length=7, embedding_dim=4, lstm_units=5, dense_units=4, pooling="max",
+                             pretrain_directions=2, dropout=0.0, pretrain_dropout=0.0)
+    lm = sentiment_model.build_word_lm(config, vocab_size=20)
+    assert [t.name for t in lm.inputs] == ["token_ids_forward", "token_ids_backward"]
+    classifier = sentiment_model.build_sentiment_model(config, vocab_size=20)
+    copied = sentiment_model.transfer_pretrained(lm, classifier)
+    bilstm = classifier.get_layer("bilstm_0")
+    assert copied == ["embedding", bilstm.forward_layer.name, bilstm.backward_layer.name]
+    ids = np.array([[3, 5, 7, 9, 11, 13, 15]], "int32")
+    lm_forward, lm_backward = lm([ids, ids], training=False)[:2]  # (1, T, U), backward in reading order
+    both = keras.Model(classifier.inputs, bilstm.output)(ids, training=False)  # (1, T, 2U), time order
+    np.testing.assert_allclose(both[:, :, :5], lm_forward, atol=1e-6)
+    np.testing.assert_allclose(both[:, :, 5:], np.flip(lm_backward, axis=1), atol=1e-6)
 
 
 def test_transfer_copies_what_fits():

@@ -160,3 +160,38 @@ def test_multi_worker_mirrored_strategy_two_workers_on_loopback(tmp_path, text_f
     assert metrics["training"]["strategy"] == "MultiWorkerMirroredStrategy"
     assert metrics["training"]["replicas"] == 2 and metrics["training"]["epochs"] == 2
     assert len(_history(out)) == 2
+
+
+def test_pretrained_variables_take_a_fraction_of_the_adam_step():
+    """Discriminative fine-tuning: the slow variables move `multiplier` times as far as Adam
+    would move them; the others take the full step (scaling gradients would change nothing)."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from textlstm.steps import make_steps
+
+    class Task:
+        def per_example_loss(self, y, out):
+            return tf.reduce_sum(tf.square(out - y), axis=-1)
+
+        def sums(self, y, out, per_example):
+            return {"loss": tf.reduce_sum(per_example), "count": tf.cast(tf.shape(y)[0], tf.float32)}
+
+    x, y = tf.random.stateless_normal((8, 3), (1, 2)), tf.random.stateless_normal((8, 2), (3, 4))
+    deltas = {}
+    for multiplier in (1.0, 0.3):
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((3,))
+        model = keras.Model(inputs, keras.layers.Dense(2, name="head")(keras.layers.Dense(4, name="body")(inputs)))
+        optimizer = keras.optimizers.Adam(0.1)
+        optimizer.build(model.trainable_variables)
+        body = model.get_layer("body").trainable_variables
+        start = [v.numpy().copy() for v in model.trainable_variables]
+        train_step, _ = make_steps(tf.distribute.get_strategy(), Task(), model, optimizer, 8, body, multiplier)
+        train_step(iter(tf.data.Dataset.from_tensors((x, y)).repeat()))
+        deltas[multiplier] = [v.numpy() - s for v, s in zip(model.trainable_variables, start)]
+    for full, slow, variable in zip(deltas[1.0], deltas[0.3], ["body kernel", "body bias", "head kernel", "head bias"]):
+        expected = 0.3 * full if variable.startswith("body") else full
+        np.testing.assert_allclose(slow, expected, rtol=1e-5, atol=1e-7, err_msg=variable)
+        assert np.abs(full).max() > 1e-3  # every variable did move

@@ -29,7 +29,8 @@ def build_sentiment_model(config, vocab_size: int, variable_length: bool = False
     if config.pooling in ("max", "max_mean"):
         # Masked (padded) steps repeat the last real output, so for a forward LSTM this is the
         # max over real steps exactly; a backward direction adds its zero initial output.
-        pooled.append(layers.GlobalMaxPooling1D(name="max_pool")(x))  # (B, U*dirs)
+        max_pooled = layers.GlobalMaxPooling1D(name="max_pool")(x)  # (B, U*dirs)
+        pooled.append(layers.ReLU(name="max_pool_relu")(max_pooled) if config.pool_relu else max_pooled)
     if config.pooling in ("mean", "max_mean"):
         pooled.append(layers.GlobalAveragePooling1D(name="mean_pool")(x))  # mask-aware: real steps only
     if pooled:
@@ -42,38 +43,60 @@ def build_sentiment_model(config, vocab_size: int, variable_length: bool = False
 
 
 def build_word_lm(config, vocab_size: int) -> keras.Model:
-    """Pretraining model: ids (B, T) -> [hidden (B, T, U), logits (B, T, V)].
+    """Pretraining model: ids (B, T) -> [hidden (B, T, U), logits (B, T, V)]; with
+    `pretrain_directions=2`, [x, y] -> [forward hidden, backward hidden (right to left), logits].
 
-    Same embedding and LSTM shapes as the classifier's forward direction. Training
-    uses a sampled softmax on `hidden` with the `lm_head` weights, so the full
-    logits output is never computed there (tf.function prunes it).
+    Same embedding and LSTM shapes as the classifier's directions. Training uses a sampled
+    softmax on the hidden states with the `lm_head` weights, so the full logits output is
+    never computed there (tf.function prunes it).
     """
-    ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-    x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)  # (B, T, E)
+    directions = getattr(config, "pretrain_directions", 1)
+    inputs = [keras.Input(shape=(None,), dtype="int32", name=f"token_ids_{d}") for d in ("forward", "backward")]
+    inputs = inputs[:directions]
+    embedding = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")
     dropout = config.dropout if config.pretrain_dropout is None else config.pretrain_dropout
-    x = layers.SpatialDropout1D(dropout, name="embedding_dropout")(x)
     units = config.pretrain_lstm_units or config.lstm_units
-    for i in range(config.lstm_layers):
-        x = layers.LSTM(units, return_sequences=True, name=f"lstm_{i}")(x)  # (B, T, U)
-        x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
-    logits = layers.Dense(vocab_size, dtype="float32", name="lm_head")(x)  # (B, T, V)
-    return keras.Model(ids, [x, logits], name="word_lm")
+    hidden = []
+    for d, ids in enumerate(inputs):
+        suffix = "" if d == 0 else "_backward"
+        x = embedding(ids)  # (B, T, E)
+        x = layers.SpatialDropout1D(dropout, name=f"embedding_dropout{suffix}")(x)
+        for i in range(config.lstm_layers):
+            x = layers.LSTM(units, return_sequences=True, go_backwards=d == 1, name=f"lstm{suffix}_{i}")(x)  # (B, T, U)
+            x = layers.Dropout(dropout, name=f"dropout{suffix}_{i}")(x)
+        hidden.append(x)
+    head = layers.Dense(vocab_size, dtype="float32", name="lm_head")  # shared by both directions
+    logits = head(hidden[0])  # (B, T, V)
+    return keras.Model(inputs[0] if directions == 1 else inputs, [*hidden, logits], name="word_lm")
 
 
-def transfer_pretrained(lm: keras.Model, classifier: keras.Model) -> list:
-    """Copies the LM's embedding, and each LSTM whose shape matches, into the classifier
-    (LSTMs into their forward directions); returns the names of the layers copied."""
-    classifier.get_layer("embedding").set_weights(lm.get_layer("embedding").get_weights())
-    copied = ["embedding"]
+def transferable(lm: keras.Model, classifier: keras.Model, lstms: bool = True) -> list:
+    """[(LM layer, classifier layer)] whose weights carry over: the embedding, and (lstms=True) each
+    LSTM whose shapes match (forward LSTMs into forward directions, backward into backward)."""
+    pairs = [(lm.get_layer("embedding"), classifier.get_layer("embedding"))]
+    names = {layer.name for layer in lm.layers} if lstms else set()
     for layer in classifier.layers:
-        if layer.name.startswith(("lstm_", "bilstm_")):
-            index = layer.name.split("_")[-1]
-            target = layer.forward_layer if isinstance(layer, layers.Bidirectional) else layer
-            source = lm.get_layer(f"lstm_{index}").get_weights()
-            if [w.shape for w in source] == [w.shape for w in target.get_weights()]:
-                target.set_weights(source)
-                copied.append(layer.name)
-    return copied
+        if not layer.name.startswith(("lstm_", "bilstm_")):
+            continue
+        index = layer.name.split("_")[-1]
+        if isinstance(layer, layers.Bidirectional):
+            targets = [(f"lstm_{index}", layer.forward_layer), (f"lstm_backward_{index}", layer.backward_layer)]
+        else:
+            targets = [(f"lstm_{index}", layer)]
+        for source_name, target in targets:
+            if source_name in names:
+                source = lm.get_layer(source_name)
+                if [w.shape for w in source.weights] == [w.shape for w in target.weights]:
+                    pairs.append((source, target))
+    return pairs
+
+
+def transfer_pretrained(lm: keras.Model, classifier: keras.Model, lstms: bool = True) -> list:
+    """Copies the LM's embedding and matching LSTMs into the classifier; returns the target names."""
+    pairs = transferable(lm, classifier, lstms)
+    for source, target in pairs:
+        target.set_weights(source.get_weights())
+    return [target.name for _, target in pairs]
 
 
 def build_end_to_end(vectorizer, model: keras.Model) -> keras.Model:
@@ -88,9 +111,10 @@ def padding_is_inert(config) -> bool:
     """True when trailing padding cannot change the output, so inference may skip it.
 
     Masked steps repeat the last real output (forward LSTM) and mean pooling is mask-aware;
-    only a backward direction feeding a max pool sees the padded steps' zero outputs.
+    only a backward direction feeding a max pool sees the padded steps' zero outputs, and a
+    ReLU after that max pool makes them inert too: max(m, 0) = max(max(m, 0), 0).
     """
-    return not (config.bidirectional and config.pooling in ("max", "max_mean"))
+    return config.pool_relu or not (config.bidirectional and config.pooling in ("max", "max_mean"))
 
 
 def trained_part(end_to_end: keras.Model) -> keras.Model:

@@ -5,15 +5,13 @@ builds the trainable model, defines the per-example loss and the sums the loop
 logs, and finally writes the inference model and its vocabulary into RUN_DIR.
 """
 
-import functools
 import os
-import types
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from textlstm import charlm_model, data, evaluation, pipelines, preprocessing, self_training, sentiment_model
+from textlstm import (calibration, charlm_model, data, evaluation, pipelines, preprocessing, self_training,
+                      sentiment_model, sources)
 from textlstm.errors import TextLSTMError
 
 MODEL_FILE = "model.keras"
@@ -25,39 +23,55 @@ class SentimentTask:
     def __init__(self, config, data_dir=None):
         self.config = config
         self.data_dir = data_dir
-        train, validation, self.test_examples = data.classification_splits(config, data_dir)
-        self.train_texts = train.map(lambda text, label: text)
-        self.validation_texts = validation.map(lambda text, label: text)
+        self.sets = sources.labelled_sets(config, data_dir)  # [(DataSource, {"train", "validation", "test"})]
+        self.train_texts = _concatenate([split["train"].map(lambda text, label: text) for _, split in self.sets])
+        self.validation_texts = _concatenate(
+            [split["validation"].map(lambda text, label: text) for _, split in self.sets if split["validation"]])
         self.vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length)
         preprocessing.adapt_word_vectorizer(self.vectorizer, self.train_texts)
         self.vocab_size = self.vectorizer.vocabulary_size()
         self.data_summary = {}
+        trains = [split["train"] for _, split in self.sets]
         if config.teacher:  # after adapt: the vocabulary (and so a pretrained LM) comes from labelled texts only
             pseudo_labelled, self.data_summary = self_training.pseudo_labelled_examples(config, data_dir)
-            train = train.concatenate(pseudo_labelled)
-        self.train_ids = pipelines.vectorize_examples(train, self.vectorizer)
-        self.validation_ids = pipelines.vectorize_examples(validation, self.vectorizer)
-        self.num_train = sum(1 for _ in self.train_ids)  # also fills the cache
-        self.num_validation = sum(1 for _ in self.validation_ids)
-        if self.num_train < config.batch_size or self.num_validation < config.batch_size:
+            first = next((i for i, (s, _) in enumerate(self.sets) if s.unlabelled_split), 0)  # where the texts came from
+            trains[first] = trains[first].concatenate(pseudo_labelled)
+        self.train_ids = [pipelines.vectorize_examples(t, self.vectorizer, s.sequence_length)
+                          for t, (s, _) in zip(trains, self.sets)]
+        self.validation_ids = {s.name: pipelines.vectorize_examples(split["validation"], self.vectorizer,
+                                                                     s.sequence_length)
+                               for s, split in self.sets if split["validation"]}
+        self.num_train = {s.name: sum(1 for _ in ids) for (s, _), ids in zip(self.sets, self.train_ids)}  # fills caches
+        self.num_validation = {name: sum(1 for _ in ids) for name, ids in self.validation_ids.items()}
+        smallest = min([*self.num_train.values(), *self.num_validation.values()])
+        if smallest < config.batch_size:
             raise TextLSTMError(
                 f"batch_size {config.batch_size} is larger than the training ({self.num_train}) or "
-                f"validation ({self.num_validation}) examples; lower it with --set batch_size=N"
+                f"validation ({self.num_validation}) examples of a source; lower it with --set batch_size=N"
             )
 
     def steps_per_epoch(self):
-        return self.num_train // self.config.batch_size
+        return self.config.steps_per_epoch or sum(self.num_train.values()) // self.config.batch_size
 
     def train_batches(self, seed):
-        return pipelines.sentiment_batches(
-            self.train_ids, self.config.batch_size, seed, shuffle=True, buffer_size=self.num_train
-        ).repeat()
+        per_source = [
+            pipelines.sentiment_batches(ids, self.config.batch_size, seed, shuffle=True,
+                                        buffer_size=self.num_train[s.name])
+            for ids, (s, _) in zip(self.train_ids, self.sets)
+        ]
+        return pipelines.mixture_batches(per_source, [s.weight for s, _ in self.sets], seed)
 
-    def validation_batches(self):
-        return pipelines.sentiment_batches(self.validation_ids, self.config.batch_size, 0, shuffle=False)
+    def validation_sets(self):
+        return {name: pipelines.sentiment_batches(ids, self.config.batch_size, 0, shuffle=False)
+                for name, ids in self.validation_ids.items()}
+
+    def validation_weights(self):
+        return {s.name: s.weight for s, split in self.sets if split["validation"]}
 
     def build_model(self):
-        return sentiment_model.build_sentiment_model(self.config, self.vocab_size)
+        # Sources of different lengths: one graph for every batch length, (B, None).
+        mixed = any(s.sequence_length != self.config.sequence_length for s, _ in self.sets)
+        return sentiment_model.build_sentiment_model(self.config, self.vocab_size, variable_length=mixed)
 
     def per_example_loss(self, labels, probabilities):  # (B, 1), (B, 1) -> (B,)
         return keras.losses.binary_crossentropy(labels, probabilities)
@@ -71,6 +85,12 @@ class SentimentTask:
     def units_per_step(batch_size):
         return batch_size  # reviews
 
+    def calibrate(self, model):
+        """Fits a temperature on the validation sets and folds it into `model`; None if not configured."""
+        if not self.config.calibrate:
+            return None
+        return calibration.calibrate_model(model, self.validation_ids, self.validation_weights())
+
     def save_inference_model(self, model, run_dir, tmp_dir):
         end_to_end = sentiment_model.build_end_to_end(self.vectorizer, model)
         preprocessing.save_word_vocabulary(self.vectorizer, os.path.join(run_dir, preprocessing.VOCABULARY_FILE))
@@ -79,15 +99,33 @@ class SentimentTask:
 
     def pretraining(self):
         """The language-model phase that runs first, or None."""
+        from textlstm.pretraining import WordLMPretrainTask
+
         return WordLMPretrainTask(self) if self.config.pretrain_epochs > 0 else None
 
     def transfer(self, lm, classifier):
-        sentiment_model.transfer_pretrained(lm, classifier)
+        sentiment_model.transfer_pretrained(lm, classifier, lstms=self.config.pretrain_transfer == "all")
 
-    def test_metrics(self, end_to_end):
-        if self.test_examples is None:
+    def pretrained_variables(self, classifier):
+        """The variables a language model fills (none without pretraining): they take the slower rate."""
+        if self.config.pretrain_epochs == 0:
+            return []
+        lm = sentiment_model.build_word_lm(self.config, self.vocab_size)
+        pairs = sentiment_model.transferable(lm, classifier, lstms=self.config.pretrain_transfer == "all")
+        return [v for _, target in pairs for v in target.trainable_variables]
+
+    def test_metrics(self, end_to_end, temperature=1.0):
+        tests = [(s, split["test"]) for s, split in self.sets if split["test"] is not None]
+        if not tests:
             return {"note": "no test split (directory without test/)"}
-        return {"test": evaluation.evaluate_sentiment(end_to_end, self.test_examples, self.config.test_split)}
+        return evaluation.evaluate_sets(end_to_end, tests, temperature)
+
+
+def _concatenate(datasets):
+    out = datasets[0]
+    for ds in datasets[1:]:
+        out = out.concatenate(ds)
+    return out
 
 
 class StreamBatches:
@@ -103,6 +141,12 @@ class StreamBatches:
     def validation_batches(self):
         c = self.config
         return pipelines.stream_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
+
+    def validation_sets(self):
+        return {"": self.validation_batches()}
+
+    def validation_weights(self):
+        return {"": 1.0}
 
 
 class CharLMTask(StreamBatches):
@@ -152,79 +196,6 @@ class CharLMTask(StreamBatches):
         result = evaluation.evaluate_charlm(model, self.vocabulary, self.test_text)
         result["splits"] = self.config.test_split if not self.config.text_file else "last 5% of the file"
         return {"heldout": result}
-
-
-class WordLMPretrainTask(StreamBatches):
-    """Next-word prediction over the training texts (+ unlabelled ones) as one id stream."""
-
-    metric = None
-
-    def __init__(self, sentiment: SentimentTask):
-        c = sentiment.config
-        self.config = types.SimpleNamespace(
-            kind="word_lm", epochs=c.pretrain_epochs, patience=c.patience, seed=c.seed + 1,
-            batch_size=c.pretrain_batch_size, sequence_length=c.pretrain_sequence_length,
-            learning_rate=c.pretrain_learning_rate, clipnorm=c.clipnorm,
-        )
-        self.sentiment_config = c
-        self.vocab_size = sentiment.vocab_size
-        self._sentiment = sentiment
-        self.model = None
-
-    # The id streams (~17M tokens for IMDB) are built on first use: a resumed run whose
-    # pretraining already finished never needs them.
-    @functools.cached_property
-    def train_ids(self):
-        texts = self._sentiment.train_texts
-        unlabelled = data.unlabelled_texts(self.sentiment_config, self._sentiment.data_dir)
-        if unlabelled is not None:
-            texts = texts.concatenate(unlabelled)
-        return _id_stream(texts, self._sentiment.vectorizer.get_vocabulary())
-
-    @functools.cached_property
-    def validation_ids(self):
-        return _id_stream(self._sentiment.validation_texts, self._sentiment.vectorizer.get_vocabulary())
-
-    @property
-    def num_train(self):
-        return int(self.train_ids.shape[0])
-
-    @property
-    def _windows(self):
-        return pipelines.num_stream_windows(self.num_train, self.config.sequence_length)
-
-    def build_model(self):
-        self.model = sentiment_model.build_word_lm(self.sentiment_config, self.vocab_size)
-        return self.model
-
-    def per_example_loss(self, targets, outputs):  # (B, T), [hidden (B, T, U), logits] -> (B,)
-        hidden = outputs[0]
-        head = self.model.get_layer("lm_head")
-        batch, steps = tf.shape(targets)[0], tf.shape(targets)[1]
-        loss = tf.nn.sampled_softmax_loss(
-            weights=tf.transpose(head.kernel), biases=head.bias,
-            labels=tf.reshape(tf.cast(targets, tf.int64), [-1, 1]),
-            inputs=tf.reshape(tf.cast(hidden, tf.float32), [-1, hidden.shape[-1]]),
-            num_sampled=self.sentiment_config.pretrain_samples, num_classes=self.vocab_size,
-        )  # (B*T,); log-uniform sampling suits a frequency-sorted vocabulary
-        return tf.reduce_mean(tf.reshape(loss, [batch, steps]), axis=-1)
-
-    def sums(self, targets, outputs, per_example):
-        steps = tf.cast(tf.shape(targets)[1], tf.float32)
-        return {"loss": tf.reduce_sum(per_example) * steps, "count": tf.cast(tf.size(targets), tf.float32)}
-
-    def units_per_step(self, batch_size):
-        return batch_size * self.config.sequence_length  # tokens
-
-
-def _id_stream(texts, vocabulary):
-    """All texts -> one int32 id stream (T,), without padding."""
-    stream = preprocessing.make_word_vectorizer(len(vocabulary), None, vocabulary=vocabulary)
-    pieces = [
-        ragged.flat_values.numpy().astype("int32")
-        for ragged in texts.batch(1024).map(lambda t: tf.RaggedTensor.from_tensor(stream(t), padding=0))
-    ]
-    return tf.constant(np.concatenate(pieces))
 
 
 TASKS = {"sentiment": SentimentTask, "charlm": CharLMTask}

@@ -25,7 +25,7 @@ import time
 import keras
 import tensorflow as tf
 
-from textlstm import artifacts, distribution
+from textlstm import artifacts, distribution, steps
 from textlstm.config import config_to_dict
 from textlstm.errors import TextLSTMError
 from textlstm.tasks import TASKS
@@ -33,6 +33,7 @@ from textlstm.tasks import TASKS
 BACKUP_DIR = "backup"
 PRETRAIN_DIR = "pretrain"  # the language-model phase's own run dir, inside the classifier's
 BEST_WEIGHTS = "best.weights.h5"
+RELIABILITY_PLOT = "reliability.png"  # accuracy against confidence per evaluation set, before/after calibration
 
 
 # --- resume state -----------------------------------------------------------------------
@@ -76,50 +77,6 @@ def _load_backup(run_dir, model):
     model.load_weights(os.path.join(latest, "weights.weights.h5"))
     with open(os.path.join(latest, "state.json"), encoding="utf-8") as f:
         return json.load(f)
-
-
-# --- the step -------------------------------------------------------------------------
-
-
-def _make_steps(strategy, task, model, optimizer, global_batch):
-    def train_replica(x, y):
-        with tf.GradientTape() as tape:
-            out = model(x, training=True)
-            per_example = task.per_example_loss(y, out)  # (b,)
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
-            scaled = optimizer.scale_loss(loss)  # loss scaling under mixed_float16; identity otherwise
-        grads = tape.gradient(scaled, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return task.sums(y, out, per_example)
-
-    def eval_replica(x, y):
-        out = model(x, training=False)
-        return task.sums(y, out, task.per_example_loss(y, out))
-
-    def reduce(sums):
-        return {k: strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in sums.items()}
-
-    @tf.function
-    def train_step(iterator):
-        return reduce(strategy.run(train_replica, args=next(iterator)))
-
-    @tf.function
-    def eval_step(batch):
-        return reduce(strategy.run(eval_replica, args=batch))
-
-    return train_step, eval_step
-
-
-def _means(totals):
-    means = {"loss": totals["loss"] / totals["count"]}
-    if "correct" in totals:
-        means["accuracy"] = totals["correct"] / totals["count"]
-    return means
-
-
-def _add(totals, sums):
-    for k, v in sums.items():
-        totals[k] = totals.get(k, 0.0) + float(v)
 
 
 # --- the loop ---------------------------------------------------------------------------
@@ -202,28 +159,27 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
     config = task.config
     if not _should_continue(state, config):
         return state["history"]  # finished before a restart: build no pipelines
-    train_step, eval_step = _make_steps(strategy, task, model, optimizer, global_batch)
-    steps = task.steps_per_epoch()
+    slow = getattr(task, "pretrained_variables", lambda m: [])(model)
+    multiplier = getattr(config, "pretrained_learning_rate_multiplier", 1.0)
+    train_step, eval_step = steps.make_steps(strategy, task, model, optimizer, global_batch, slow, multiplier)
+    num_steps = task.steps_per_epoch()
     # A resumed run gets a fresh shuffle order rather than replaying epoch 0's.
     iterator = iter(strategy.experimental_distribute_dataset(task.train_batches(config.seed + state["epoch"])))
-    validation = strategy.experimental_distribute_dataset(task.validation_batches())
+    validation = {name: strategy.experimental_distribute_dataset(ds) for name, ds in task.validation_sets().items()}
     writer = tf.summary.create_file_writer(os.path.join(run_dir, "logs"))
     while _should_continue(state, config):
         epoch = state["epoch"]
         if verbose:
             print(f"Epoch {epoch + 1}/{config.epochs}")
-        bar = keras.utils.Progbar(steps, verbose=verbose, stateful_metrics=["loss", "accuracy"])
+        bar = keras.utils.Progbar(num_steps, verbose=verbose, stateful_metrics=["loss", "accuracy"])
         totals, start = {}, time.perf_counter()
-        for step in range(steps):
-            _add(totals, train_step(iterator))
-            bar.update(step + 1, values=list(_means(totals).items()))
+        for step in range(num_steps):
+            steps.add(totals, train_step(iterator))
+            bar.update(step + 1, values=list(steps.means(totals).items()))
         seconds = time.perf_counter() - start
-        val_totals = {}
-        for batch in validation:
-            _add(val_totals, eval_step(batch))
-        logs = {"epoch": epoch, **_means(totals), **{"val_" + k: v for k, v in _means(val_totals).items()},
+        logs = {"epoch": epoch, **steps.means(totals), **steps.validate(eval_step, validation, task.validation_weights()),
                 "learning_rate": float(keras.ops.convert_to_numpy(optimizer.learning_rate)), "seconds": seconds,
-                "units_per_second": task.units_per_step(global_batch) * steps / seconds}
+                "units_per_second": task.units_per_step(global_batch) * num_steps / seconds}
         if verbose:
             print(f"  epoch {epoch + 1}: " + " - ".join(f"{k}: {v:.4g}" for k, v in logs.items() if k != "epoch"))
         improved = state["best"] is None or logs["val_loss"] < state["best"]
@@ -272,8 +228,13 @@ def _finish(task, model, history, run_dir, strategy):
     weights = model.get_weights()
     final = task.build_model()
     final.set_weights(weights)
+    calibration = getattr(task, "calibrate", lambda m: None)(final)  # folds a temperature into `final`
     inference_model = task.save_inference_model(final, run_dir, run_dir)
-    metrics = task.test_metrics(inference_model)
+    if calibration:
+        metrics = task.test_metrics(inference_model, calibration["temperature"])
+        metrics["calibration"] = calibration
+    else:
+        metrics = task.test_metrics(inference_model)
     train_seconds = sum(h["seconds"] for h in history)
     unit = "reviews" if task.config.kind == "sentiment" else "characters"
     metrics["training"] = {
@@ -301,4 +262,8 @@ def _finish(task, model, history, run_dir, strategy):
     metrics["environment"] = artifacts.environment_info()
     artifacts.write_json(os.path.join(run_dir, "metrics.json"), metrics)
     artifacts.plot_curves(history, os.path.join(run_dir, "curves.png"), task.metric)
+    if "evaluation" in metrics:
+        from textlstm.calibration import plot_reliability
+
+        plot_reliability(metrics["evaluation"], os.path.join(run_dir, RELIABILITY_PLOT))
     return metrics
