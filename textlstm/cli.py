@@ -110,12 +110,9 @@ def cmd_evaluate(args):
         from textlstm.sentiment_classifier import SentimentClassifier
 
         classifier = SentimentClassifier.load(folder)
-        _, _, test = data.classification_splits(config, args.data_dir)
-        if test is None:
-            raise TextLSTMError(f"{folder} was trained on a directory without test/: nothing to evaluate")
-        result = {"test": evaluation.evaluate_sentiment(classifier.model, test, config.test_split)}
-        lines = [f"accuracy: {result['test']['accuracy']:.4f}", f"loss: {result['test']['loss']:.4f}",
-                 f"examples: {result['test']['examples']} ({config.dataset} {config.test_split})"]
+        temperature = loading.load_folder_metrics(folder).get("calibration", {}).get("temperature")
+        result = evaluation.evaluate_sets(classifier.model, _test_sets(config, args.data_dir), temperature)
+        lines = _evaluation_table(result["evaluation"])
     else:
         from textlstm.text_generator import TextGenerator
 
@@ -131,6 +128,29 @@ def cmd_evaluate(args):
         metrics = loading.load_folder_metrics(folder)
         metrics.update(result)
         write_json(os.path.join(folder, "metrics.json"), metrics)
+
+
+def _test_sets(config, data_dir):
+    """[(DataSource, examples)] of every source with a test split; one clear error if there is none."""
+    from textlstm import sources
+
+    tests = [(s, splits["test"]) for s, splits in sources.labelled_sets(config, data_dir) if splits["test"] is not None]
+    if not tests:
+        where = f"{config.directory} has no test/ folder" if config.directory else "the model's config names no test split"
+        raise TextLSTMError(f"{where}: nothing to evaluate")
+    return tests
+
+
+def _evaluation_table(evaluations):
+    """One row per evaluation set: the figures `textlstm evaluate` prints."""
+    calibrated = any("ece_before" in e for e in evaluations.values())
+    head = "| set | examples | accuracy | loss | ECE |" + (" ECE before calibration |" if calibrated else "")
+    lines = [head, "| --- | ---: | ---: | ---: | ---: |" + (" ---: |" if calibrated else "")]
+    for name, e in evaluations.items():
+        row = (f"| {name} ({e['dataset']} {e['split']}) | {e['examples']:,} | {e['accuracy']:.4f} | "
+               f"{e['loss']:.4f} | {e['ece']:.4f} |")
+        lines.append(row + (f" {e['ece_before']:.4f} |" if calibrated else ""))
+    return lines
 
 
 def _read_lines(path):

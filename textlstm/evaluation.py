@@ -14,18 +14,50 @@ import tensorflow as tf
 STREAM_WINDOW = 1024  # characters per call when streaming the held-out text; state is carried
 
 
-def evaluate_sentiment(end_to_end, examples: tf.data.Dataset, split_name: str = "test") -> dict:
+def sentiment_probabilities(end_to_end, examples: tf.data.Dataset) -> tuple:
+    """(P(positive) (N,), labels (N,)) of the end-to-end model over every example."""
     predict = tf.function(lambda text: end_to_end(text, training=False), reduce_retracing=True)
-    total = correct = 0
-    loss_sum = 0.0
+    probabilities, labels = [], []
     for text, label in examples.batch(500).prefetch(tf.data.AUTOTUNE):
-        p = predict(text).numpy()[:, 0].astype(np.float64)  # (B,)
-        y = label.numpy().astype(np.float64)
-        p_clipped = np.clip(p, 1e-7, 1 - 1e-7)
-        loss_sum += float(-(y * np.log(p_clipped) + (1 - y) * np.log(1 - p_clipped)).sum())
-        correct += int(((p > 0.5) == (y > 0.5)).sum())
-        total += len(y)
-    return {"accuracy": correct / total, "loss": loss_sum / total, "examples": total, "split": split_name}
+        probabilities.append(predict(text).numpy()[:, 0].astype(np.float64))  # (B,)
+        labels.append(label.numpy().astype(np.float64))
+    return np.concatenate(probabilities), np.concatenate(labels)
+
+
+def sentiment_figures(p, y, split_name: str = "test", temperature=None) -> dict:
+    """Accuracy, log-loss and ECE of probabilities p for labels y; with the temperature that was
+    folded into the model, also the ECE and reliability the model had before."""
+    from textlstm import calibration
+
+    p_clipped = np.clip(p, 1e-7, 1 - 1e-7)
+    result = {
+        "accuracy": float(((p > 0.5) == (y > 0.5)).mean()),
+        "loss": float(-(y * np.log(p_clipped) + (1 - y) * np.log(1 - p_clipped)).mean()),
+        "ece": calibration.expected_calibration_error(p, y),
+        "examples": int(len(y)),
+        "split": split_name,
+        "reliability": calibration.reliability(p, y),
+    }
+    if temperature is not None:
+        before = calibration.uncalibrated(p, temperature)
+        result["ece_before"] = calibration.expected_calibration_error(before, y)
+        result["reliability_before"] = calibration.reliability(before, y)
+    return result
+
+
+def evaluate_sentiment(end_to_end, examples: tf.data.Dataset, split_name: str = "test", temperature=None) -> dict:
+    p, y = sentiment_probabilities(end_to_end, examples)
+    return sentiment_figures(p, y, split_name, temperature)
+
+
+def evaluate_sets(end_to_end, tests, temperature=None) -> dict:
+    """Every (DataSource, examples) evaluated separately: {"evaluation": {name: figures}, "test": the first}."""
+    evaluations = {}
+    for source, examples in tests:
+        figures = evaluate_sentiment(end_to_end, examples, source.test_split, temperature)
+        evaluations[source.name] = {"dataset": source.dataset, **figures}
+    first = next(iter(evaluations.values()))
+    return {"test": {k: v for k, v in first.items() if not k.startswith("reliability")}, "evaluation": evaluations}
 
 
 def evaluate_charlm(model, vocabulary, text: str) -> dict:

@@ -1,0 +1,76 @@
+"""Temperature scaling: the fit finds a known temperature, folding it is exact, ECE is what it says."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from textlstm import calibration, sentiment_model
+from textlstm.config import SentimentConfig
+
+
+def _overconfident(n=20_000, temperature=2.5, seed=0):
+    """Logits whose calibrated version is z / T: labels drawn from sigmoid(z / T)."""
+    rng = np.random.RandomState(seed)
+    z = rng.normal(0.0, 4.0, n)
+    labels = (rng.uniform(size=n) < 1.0 / (1.0 + np.exp(-z / temperature))).astype(np.float64)
+    return z, labels
+
+
+def test_fit_recovers_the_temperature_of_an_overconfident_model():
+    z, labels = _overconfident(temperature=2.5)
+    assert calibration.fit_temperature(z, labels) == pytest.approx(2.5, rel=0.06)
+    z, labels = _overconfident(temperature=0.5, seed=1)  # underconfident: T < 1 sharpens
+    assert calibration.fit_temperature(z, labels) == pytest.approx(0.5, rel=0.06)
+
+
+def test_calibration_lowers_ece_on_held_out_data():
+    z, labels = _overconfident(temperature=3.0)
+    t = calibration.fit_temperature(z[:10_000], labels[:10_000])
+    held_z, held_y = z[10_000:], labels[10_000:]
+    before = calibration.expected_calibration_error(1 / (1 + np.exp(-held_z)), held_y)
+    after = calibration.expected_calibration_error(1 / (1 + np.exp(-held_z / t)), held_y)
+    assert before > 0.1 and after < 0.02
+
+
+def test_ece_by_hand():
+    # Two bins used: [0.5, 0.55) holds p=0.5 (conf 0.5, label 1 -> "negative" prediction is wrong) and
+    # [0.9, 1.0] holds p=0.95 (right) and p=0.05 (right) -> ECE = 1/3 * |0 - 0.5| + 2/3 * |1 - 0.95|.
+    p, y = np.array([0.5, 0.95, 0.05]), np.array([1.0, 1.0, 0.0])
+    assert calibration.expected_calibration_error(p, y) == pytest.approx(0.5 / 3 + 2 / 3 * 0.05)
+    assert calibration.reliability(p, y) == [[0.5, 0.0, 1], [0.95, 1.0, 2]]
+
+
+def test_folding_divides_the_logit_exactly_and_round_trips():
+    config = SentimentConfig(sequence_length=6, embedding_dim=4, lstm_units=3, dense_units=4)
+    model = sentiment_model.build_sentiment_model(config, vocab_size=20)
+    ids = tf.constant([[3, 4, 5, 0, 0, 0], [7, 2, 9, 11, 1, 0]])
+    p = model(ids, training=False).numpy()[:, 0].astype(np.float64)
+    z = np.log(p / (1 - p))
+    calibration.fold_temperature(model, 1.7)
+    p_folded = model(ids, training=False).numpy()[:, 0]
+    np.testing.assert_allclose(p_folded, 1 / (1 + np.exp(-z / 1.7)), atol=1e-6)
+    np.testing.assert_allclose(calibration.uncalibrated(p_folded, 1.7), p, atol=1e-5)
+    assert ((p_folded > 0.5) == (p > 0.5)).all()  # a temperature never flips a decision
+
+
+def test_calibrate_model_fits_on_the_weighted_validation_sets():
+    config = SentimentConfig(sequence_length=6, embedding_dim=4, lstm_units=3, dense_units=4)
+    model = sentiment_model.build_sentiment_model(config, vocab_size=20)
+    rng = np.random.RandomState(0)
+    sets = {name: tf.data.Dataset.from_tensor_slices(
+        (rng.randint(2, 20, (n, 6)).astype("int32"), rng.randint(0, 2, (n, 1)).astype("float32")))
+        for name, n in (("long", 50), ("short", 30))}
+    logits_before = {name: calibration.logits_of(model, ds.batch(16))[0] for name, ds in sets.items()}
+    summary = calibration.calibrate_model(model, sets, {"long": 0.5, "short": 0.5})
+    assert summary["fitted_on"] == {"long": 50, "short": 30}
+    assert summary["validation_log_loss_after"] <= summary["validation_log_loss_before"] + 1e-12
+    t = summary["temperature"]
+    for name, ds in sets.items():  # the model now outputs z / T
+        np.testing.assert_allclose(calibration.logits_of(model, ds.batch(16))[0], logits_before[name] / t, atol=1e-5)
+
+
+def test_reliability_diagram_is_written(tmp_path):
+    e = {"accuracy": 0.9, "ece": 0.01, "ece_before": 0.05, "dataset": "imdb_reviews", "split": "test",
+         "reliability": [[0.6, 0.62, 10], [0.95, 0.94, 90]], "reliability_before": [[0.7, 0.62, 10], [0.99, 0.94, 90]]}
+    calibration.plot_reliability({"imdb": e, "sst2": e}, tmp_path / "reliability.png")
+    assert (tmp_path / "reliability.png").stat().st_size > 5000
