@@ -14,20 +14,21 @@ import textlstm
 from textlstm import cli
 
 NAN = float("nan")
-BLANK = "needs at least one non-space character"
+NO_WORD = "has no word: it needs at least one word: a character that is neither a space nor punctuation"
 TOO_LONG = "must be at most 100,000 characters"
 ONE_MB = "a fine film " * 87_382  # 1,048,584 characters
 
 # (case id, review text or batch, expected error words or None for a result)
 REVIEWS = [
-    ("empty", "", "text[0] is empty: it " + BLANK),
-    ("whitespace", " \t\n\u00a0\u3000 ", "text[0] is empty: it " + BLANK),
+    ("empty", "", "text[0] " + NO_WORD),
+    ("whitespace", " \t\n\u00a0\u3000 ", "text[0] " + NO_WORD),
+    ("punctuation-only", " !!! (...) ", "text[0] " + NO_WORD),  # no token: the model's answer would be NaN
     ("1MB", ONE_MB, "text[0] " + TOO_LONG),
     ("invalid-utf8", b"\xff\xfe a wonderful film \xc3", None),
     ("nul-control", "a wonderful\x00 film\x07\x1b[31m\x7f", None),
     ("emoji-cjk-rtl", "\U0001F600 a wonderful film \u4e2d\u6587 \u05e2\u05d1\u05e8\u05d9\u05ea \u200f", None),
     ("html", "<b>great</b> acting <script>alert(1)</script>", None),
-    ("mixed-batch-empty", ["a wonderful film " * 3_000, ""], "text[1] is empty: it " + BLANK),
+    ("mixed-batch-empty", ["a wonderful film " * 3_000, ""], "text[1] " + NO_WORD),
     ("mixed-batch-long", ["a wonderful film", ONE_MB], "text[1] " + TOO_LONG),
     ("batch-short-and-long", ["ok", "a wonderful film " * 5_000], None),
 ]
@@ -210,7 +211,7 @@ def signatures(exports):
 
 
 def _graph_expected(expected):
-    # The graph names the parameter, not the item: "text[1] is empty" becomes "text is empty".
+    # The graph names the parameter, not the item: "text[1] has no word" becomes "text has no word".
     return re.sub(r"text\[\d+\]", "text", expected)
 
 
@@ -238,6 +239,25 @@ def test_export_generate(signatures, generator, settings, expected):
         return
     text = signatures["generate"](prompt=tf.constant([prompt]), **inputs)["text"].numpy()[0].decode("utf-8")
     assert text == _expected_generation(generator, settings)
+
+
+def test_wordless_pattern_matches_the_python_check():
+    """The graph's no-word test and validation.check_texts agree on every BMP character, alone and
+    between punctuation."""
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+    texts = chars + [f"!{c}." for c in chars]
+    graph = tf.strings.regex_full_match(tf.constant([t.encode("utf-8") for t in texts]),
+                                        textlstm.validation.WORDLESS_PATTERN).numpy()
+
+    def refused(text):
+        try:
+            textlstm.validation.check_texts(text)
+        except textlstm.TextLSTMError:
+            return True
+        return False
+
+    differ = [repr(t) for t, g in zip(texts, graph) if bool(g) != refused(t)]
+    assert differ == []
 
 
 def test_blank_pattern_matches_python_whitespace():

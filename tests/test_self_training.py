@@ -14,7 +14,7 @@ from textlstm.errors import TextLSTMError
 # Clear reviews the tiny teacher is sure of, and ones made of words it never saw.
 UNLABELLED = [f"{a} {b}" for a in POSITIVE + NEGATIVE for b in POSITIVE + NEGATIVE] + [
     "zebra quantum teapot", "it was a film", "seen on a tuesday", "the cinema had seats"]
-BLANK = ["", " \n\t"]  # skipped: nothing to label, and predict_proba refuses them
+BLANK = ["", " \n\t", "?!"]  # skipped: no word to label, and predict_proba refuses them
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_student_trains_on_labelled_plus_teacher_labelled_reviews(tmp_path, monk
                                                      "teacher_confidence": 0.5})
         plain = SentimentTask(apply_overrides(config, {"teacher": None}))
         student = SentimentTask(config)
-        assert student.num_train == plain.num_train + 100  # 100 mock unsupervised reviews
+        assert student.num_train == {"imdb_reviews": plain.num_train["imdb_reviews"] + 100}  # 100 mock unsupervised reviews
         assert student.num_validation == plain.num_validation  # validation stays human-labelled
         assert student.vectorizer.get_vocabulary() == plain.vectorizer.get_vocabulary()  # labelled texts only
         metrics = textlstm.train("sentiment", str(tmp_path / "student"), config=config, verbose=0)

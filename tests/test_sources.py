@@ -110,3 +110,14 @@ def test_two_sources_train_evaluate_and_report_each(mock_tfds, tmp_path, capsys)
     assert f"{sst2['accuracy']:.4f} | {sst2['loss']:.4f} | {sst2['ece']:.4f} | {sst2['ece_before']:.4f} |" in printed
     p = textlstm.load_sentiment(out).predict_proba(["a wonderful film", "it wasn't good"])
     assert p.shape == (2,) and np.isfinite(p).all()
+
+
+def test_examples_without_a_token_are_dropped_before_training():
+    """SST-2 holds the phrases "(" and ")": no token, so a masked mean of 0/0 and a NaN loss."""
+    from textlstm import preprocessing
+
+    vectorizer = preprocessing.make_word_vectorizer(50, 6, vocabulary=["", "[UNK]", "good", "film"])
+    examples = tf.data.Dataset.from_tensor_slices((["good film", "(", ")", "unknown words", "..."], [1, 0, 1, 0, 1]))
+    kept = list(pipelines.vectorize_examples(examples, vectorizer, length=4).as_numpy_iterator())
+    assert [ids.tolist() for ids, _ in kept] == [[2, 3, 0, 0], [1, 1, 0, 0]]  # unknown words still count
+    assert [float(y[0]) for _, y in kept] == [1.0, 0.0]

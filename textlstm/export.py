@@ -70,9 +70,9 @@ def _text_checks(texts, name, allow_blank):
         (tf.reduce_all(chars <= validation.MAX_TEXT_CHARS), [validation.size_rule(name) + ", got", tf.reduce_max(chars)]),
     ]
     if not allow_blank:
-        blank = tf.strings.regex_full_match(texts, validation.BLANK_PATTERN)  # (B,)
-        rules.append((tf.logical_not(tf.reduce_any(blank)),
-                      [f"{name} is empty: it {validation.BLANK_RULE}; empty at index", tf.where(blank)[:, 0]]))
+        wordless = tf.strings.regex_full_match(texts, validation.WORDLESS_PATTERN)  # (B,)
+        rules.append((tf.logical_not(tf.reduce_any(wordless)),
+                      [f"{name} has no word: it {validation.WORD_RULE}; at index", tf.where(wordless)[:, 0]]))
     checks = []
     for ok, message in rules:  # chained, so the first broken rule is the one reported
         with tf.control_dependencies(checks[-1:]):

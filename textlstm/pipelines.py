@@ -25,13 +25,14 @@ def vectorize_examples(examples: tf.data.Dataset, vectorizer, length=None) -> tf
     """(text, label) -> (ids int32 (L,), label float32 (1,)), vectorized once and cached.
 
     length: keep the first L <= T tokens (the vectorizer's T by default); exact, because the
-    vectorizer keeps a text's first tokens and pads on the right.
+    vectorizer keeps a text's first tokens and pads on the right. Texts with no token at all
+    (SST-2 has the phrases "(" and ")") are dropped: a masked mean over no step is 0/0 = NaN.
     """
     ds = examples.batch(1024).map(
         lambda text, label: (tf.cast(vectorizer(text), tf.int32)[:, :length], tf.cast(label, tf.float32)[:, None]),
         num_parallel_calls=AUTOTUNE,
     )
-    return ds.unbatch().cache()
+    return ds.unbatch().filter(lambda ids, label: tf.reduce_any(ids != 0)).cache()
 
 
 def sentiment_batches(ids_and_labels, batch_size: int, seed: int, shuffle: bool, buffer_size: int = 25_000):

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from textlstm import data
 from textlstm.errors import TextLSTMError
+from textlstm.validation import has_word
 
 LABEL_BATCH = 1024  # unlabelled reviews per predict_proba call: bounds host memory
 
@@ -41,7 +42,7 @@ def pseudo_labelled_examples(config, data_dir=None):
     for chunk in texts.batch(LABEL_BATCH).as_numpy_iterator():  # (N,) bytes
         total += len(chunk)
         decoded = [t.decode("utf-8", errors="replace") for t in chunk]
-        present = np.array([bool(t.strip()) for t in decoded])  # a blank review has no label to learn
+        present = np.array([has_word(t) for t in decoded])  # a review with no word has no label to learn
         if not present.any():
             continue
         chunk = chunk[present]

@@ -11,6 +11,7 @@ import math
 import numbers
 import os
 import re
+import string
 
 from textlstm.errors import TextLSTMError
 
@@ -34,6 +35,10 @@ RANGES = {
 BLANK_RULE = "needs at least one non-space character"
 # Python's str.isspace() characters as an RE2 class, for the same blank test inside exported graphs.
 BLANK_PATTERN = r"[\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\p{Z}]*"
+# A text to classify must keep a word once TextVectorization has stripped ASCII punctuation:
+# with no token at all, the model's masked mean is 0/0 and its answer NaN ("!!!", "(").
+WORD_RULE = "needs at least one word: a character that is neither a space nor punctuation"
+WORDLESS_PATTERN = BLANK_PATTERN[:-2] + re.escape(string.punctuation).replace("\\ ", " ") + "]*"
 
 
 def batch_rule(name) -> str:
@@ -131,8 +136,16 @@ def check_stop(stop):
     return _as_text("stop", stop)
 
 
+_NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def has_word(text: str) -> bool:
+    """True when `text` keeps a token after TextVectorization strips ASCII punctuation (WORD_RULE)."""
+    return bool(text.translate(_NO_PUNCTUATION).strip())
+
+
 def check_texts(texts, name="text"):
-    """A string or a list of strings, each with at least one non-space character."""
+    """A string or a list of strings, each with at least one word (see WORD_RULE)."""
     single = isinstance(texts, (str, bytes))
     items = [texts] if single else texts
     if not isinstance(items, (list, tuple)):
@@ -143,8 +156,8 @@ def check_texts(texts, name="text"):
     for i, item in enumerate(items):
         label = name if single else f"{name}[{i}]"
         value = _as_text(label, item)
-        if not value.strip():
-            raise TextLSTMError(f"{label} is empty: it {BLANK_RULE}")
+        if not has_word(value):
+            raise TextLSTMError(f"{label} has no word: it {WORD_RULE}")
         cleaned.append(value)
     return cleaned, single
 
