@@ -4,8 +4,8 @@
 
 Both train on the same IMDB splits (train[:90%], early stopping on train[90%:]) on this machine in
 one run and are evaluated on all 25,000 test reviews. Ours is three phases: a language model on the
-unlabelled reviews, a teacher classifier (configs/imdb_sentiment_v3_teacher.json), then the student
-(configs/imdb_sentiment_v3.json: shipped as version 3 of imdb_sentiment), which learns from the labelled reviews plus the unlabelled
+unlabelled reviews, a teacher classifier (configs/imdb_sentiment_teacher.json), then the shipped
+student (configs/imdb_sentiment.json), which learns from the labelled reviews plus the unlabelled
 ones the teacher is sure of. The tutorial gets the same number of classifier epochs in total
 (teacher's + student's). Prints test accuracy, training reviews/second, training time, wall time and
 the ratios ours/tutorial. --quick uses small slices to check the script itself (figures meaningless).
@@ -84,8 +84,8 @@ def main():
     args = parser.parse_args()
     extra = dict(QUICK, pretrain_epochs=1) if args.quick else {}
     configs = os.path.join(REPO, "configs")
-    teacher = load_config(os.path.join(configs, "imdb_sentiment_v3_teacher.json"))
-    student = load_config(os.path.join(configs, "imdb_sentiment_v3.json"))
+    teacher = load_config(os.path.join(configs, "imdb_sentiment_teacher.json"))
+    student = load_config(os.path.join(configs, "imdb_sentiment.json"))
     # No early stop before the planned epochs, for anyone: patience = epochs.
     teacher = apply_overrides(teacher, {"patience": teacher.epochs, **extra})
     student = apply_overrides(student, {"patience": student.epochs, **extra})
