@@ -87,7 +87,8 @@ def test_language_model_pretraining_then_classifier(review_dir, tmp_path):
     from conftest import TINY_SENTIMENT
     from textlstm import sentiment_model
     from textlstm.config import SentimentConfig, apply_overrides
-    from textlstm.tasks import SentimentTask, WordLMPretrainTask
+    from textlstm.pretraining import WordLMPretrainTask
+    from textlstm.tasks import SentimentTask
 
     config = apply_overrides(SentimentConfig(), {**TINY_SENTIMENT, "directory": review_dir, "pretrain_epochs": 1,
                                                  "pretrain_sequence_length": 8, "pretrain_batch_size": 8,
