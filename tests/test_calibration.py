@@ -74,3 +74,14 @@ def test_reliability_diagram_is_written(tmp_path):
          "reliability": [[0.6, 0.62, 10], [0.95, 0.94, 90]], "reliability_before": [[0.7, 0.62, 10], [0.99, 0.94, 90]]}
     calibration.plot_reliability({"imdb": e, "sst2": e}, tmp_path / "reliability.png")
     assert (tmp_path / "reliability.png").stat().st_size > 5000
+
+
+def test_an_uncalibrated_run_claims_no_calibration(sentiment_run):
+    """Without `calibrate`, metrics.json has no temperature and no "before calibration" figures."""
+    import json
+    import os
+
+    metrics = json.load(open(os.path.join(sentiment_run, "metrics.json")))
+    assert "calibration" not in metrics
+    assert all("ece_before" not in e and "reliability_before" not in e for e in metrics["evaluation"].values())
+    assert "ece" in metrics["test"]

@@ -114,7 +114,7 @@ class SentimentTask:
         pairs = sentiment_model.transferable(lm, classifier, lstms=self.config.pretrain_transfer == "all")
         return [v for _, target in pairs for v in target.trainable_variables]
 
-    def test_metrics(self, end_to_end, temperature=1.0):
+    def test_metrics(self, end_to_end, temperature=None):
         tests = [(s, split["test"]) for s, split in self.sets if split["test"] is not None]
         if not tests:
             return {"note": "no test split (directory without test/)"}
