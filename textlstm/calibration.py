@@ -66,28 +66,22 @@ def fold_temperature(model, temperature: float):
     layer.set_weights([kernel / temperature, bias / temperature])
 
 
-def expected_calibration_error(probabilities, labels, bins: int = ECE_BINS) -> float:
-    p = np.asarray(probabilities, np.float64)
-    y = np.asarray(labels, np.float64)
-    confidence = np.maximum(p, 1.0 - p)
-    correct = ((p > 0.5) == (y > 0.5)).astype(np.float64)
-    which = np.minimum(((confidence - 0.5) / 0.5 * bins).astype(int), bins - 1)  # 0.5 .. 1.0 in `bins` bins
-    ece = 0.0
-    for b in range(bins):
-        inside = which == b
-        if inside.any():
-            ece += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
-    return float(ece)
-
-
 def reliability(probabilities, labels, bins: int = ECE_BINS) -> list:
-    """Per bin: [mean confidence, accuracy, count] (empty bins left out), for the diagram."""
+    """Per bin of confidence max(p, 1 - p) in [0.5, 1]: [mean confidence, accuracy, count], empty
+    bins left out: the points of the reliability diagram, and what ECE sums."""
     p = np.asarray(probabilities, np.float64)
     confidence = np.maximum(p, 1.0 - p)
     correct = ((p > 0.5) == (np.asarray(labels) > 0.5)).astype(np.float64)
-    which = np.minimum(((confidence - 0.5) / 0.5 * bins).astype(int), bins - 1)
+    which = np.minimum(((confidence - 0.5) / 0.5 * bins).astype(int), bins - 1)  # 0.5 .. 1.0 in `bins` bins
     return [[float(confidence[which == b].mean()), float(correct[which == b].mean()), int((which == b).sum())]
             for b in range(bins) if (which == b).any()]
+
+
+def expected_calibration_error(probabilities, labels, bins: int = ECE_BINS) -> float:
+    """Sum over bins of (share of examples) * |accuracy - mean confidence|."""
+    points = reliability(probabilities, labels, bins)
+    total = sum(count for _, _, count in points)
+    return float(sum(count / total * abs(accuracy - confidence) for confidence, accuracy, count in points))
 
 
 def uncalibrated(probabilities, temperature: float):

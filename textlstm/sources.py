@@ -131,8 +131,10 @@ def _builder(source, data_dir):
     return builder
 
 
-def _text(source, texts):
-    return texts.map(detokenize_ptb) if source.text_format == "ptb" else texts
+def _text(source, example):
+    """The example's text as people type it: PTB tokens restored where the source has them."""
+    text = example[source.text_key]
+    return detokenize_ptb(text) if source.text_format == "ptb" else text
 
 
 def source_splits(source: DataSource, data_dir=None) -> dict:
@@ -143,9 +145,8 @@ def source_splits(source: DataSource, data_dir=None) -> dict:
         if not split:
             out[role] = None
             continue
-        ds = data.load_split(builder, split).map(
-            lambda ex: (ex[source.text_key], tf.cast(ex[source.label_key], tf.int32)))
-        out[role] = ds.map(lambda t, y: (detokenize_ptb(t), y)) if source.text_format == "ptb" else ds
+        out[role] = data.load_split(builder, split).map(
+            lambda ex: (_text(source, ex), tf.cast(ex[source.label_key], tf.int32)))
     return out
 
 
@@ -154,7 +155,7 @@ def unlabelled_texts(source: DataSource, data_dir=None):
     if not source.unlabelled_split:
         return None
     builder = data.prepared_builder(source.dataset, data.resolve_data_dir(data_dir))
-    return _text(source, data.load_split(builder, source.unlabelled_split).map(lambda ex: ex[source.text_key]))
+    return data.load_split(builder, source.unlabelled_split).map(lambda ex: _text(source, ex))
 
 
 def labelled_sets(config, data_dir=None) -> list:

@@ -33,12 +33,13 @@ RANGES = {
     "seed": ("integer", 0, MAX_SEED, False),
 }
 BLANK_RULE = "needs at least one non-space character"
-# Python's str.isspace() characters as an RE2 class, for the same blank test inside exported graphs.
-BLANK_PATTERN = r"[\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\p{Z}]*"
+# Python's str.isspace() characters inside an RE2 class, for the same tests inside exported graphs.
+_SPACES = r"\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\p{Z}"
+BLANK_PATTERN = f"[{_SPACES}]*"
 # A text to classify must keep a word once TextVectorization has stripped ASCII punctuation:
 # with no token at all, the model's masked mean is 0/0 and its answer NaN ("!!!", "(").
 WORD_RULE = "needs at least one word: a character that is neither a space nor punctuation"
-WORDLESS_PATTERN = BLANK_PATTERN[:-2] + re.escape(string.punctuation).replace("\\ ", " ") + "]*"
+WORDLESS_PATTERN = f"[{_SPACES}{re.escape(string.punctuation)}]*"
 
 
 def batch_rule(name) -> str:
