@@ -1,5 +1,5 @@
 """Several labelled TFDS sources, mixed batch by batch: config, text formats, the mixture, and a
-two-source model trained on mock TFDS with its language model in both directions."""
+two-source model trained on mock TFDS with its language model in both directions (and adversarially)."""
 
 import json
 import os
@@ -89,7 +89,8 @@ def test_two_sources_train_evaluate_and_report_each(mock_tfds, tmp_path, capsys)
     out = str(tmp_path / "mix")
     metrics = textlstm.train("sentiment", out, sources=TWO_SOURCES, pretrain_epochs=1, pretrain_directions=2,
                              pretrain_sequence_length=10, pretrain_batch_size=8, pretrain_samples=20,
-                             pretrained_learning_rate_multiplier=0.3, calibrate=True, verbose=0, **TINY)
+                             pretrained_learning_rate_multiplier=0.3, calibrate=True, adversarial_epsilon=0.3,
+                             verbose=0, **TINY)
     assert set(metrics["evaluation"]) == {"imdb", "sst2"}
     assert metrics["evaluation"]["sst2"]["split"] == "validation" and metrics["evaluation"]["sst2"]["dataset"] == "glue/sst2"
     assert metrics["test"]["accuracy"] == metrics["evaluation"]["imdb"]["accuracy"]

@@ -68,6 +68,9 @@ class SentimentConfig:
     # Pretrained layers take this fraction of each optimizer step, the new head the full step
     # (discriminative fine-tuning, Howard & Ruder 2018): the pretrained features change slowly.
     pretrained_learning_rate_multiplier: float = 1.0
+    # Adversarial training (Miyato et al. 2017; textlstm/adversarial.py): the loss on each text plus
+    # the loss after its embedded words are pushed `adversarial_epsilon` word-vector norms the worst way.
+    adversarial_epsilon: float = 0.0  # 0: off; Miyato et al.'s 5.0 on normalised embeddings ~ 0.3 here; ~2.5x the step time
     # --- calibration ---
     calibrate: bool = False  # fit a temperature on the validation sets and fold it into the last layer
     # --- optional self-training: a trained model labels the `pretrain_split` reviews it is sure of ---
@@ -206,6 +209,8 @@ def validate_config(config: AnyConfig) -> None:
         if not 0.0 < config.pretrained_learning_rate_multiplier <= 1.0:
             raise TextLSTMError("config key 'pretrained_learning_rate_multiplier' must be in (0, 1], "
                                 f"got {config.pretrained_learning_rate_multiplier}")
+        if not config.adversarial_epsilon >= 0.0:
+            raise TextLSTMError(f"config key 'adversarial_epsilon' must be >= 0, got {config.adversarial_epsilon}")
         if config.steps_per_epoch is not None and config.steps_per_epoch < 1:
             raise TextLSTMError(f"config key 'steps_per_epoch' must be a positive integer, got {config.steps_per_epoch}")
         if config.sources is not None:

@@ -14,32 +14,42 @@ from keras import layers
 def build_sentiment_model(config, vocab_size: int, variable_length: bool = False) -> keras.Model:
     """variable_length: Input (B, None) for inference on trimmed batches; training uses (B, T)."""
     ids = keras.Input(shape=(None if variable_length else config.sequence_length,), dtype="int32", name="token_ids")
-    x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding",
-                         trainable=not config.freeze_embedding)(ids)  # (B, T, E)
-    x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)  # drops whole embedding channels
+    probability = _classify(config, ids, lambda name, make: make(name), vocab_size=vocab_size)
+    return keras.Model(ids, probability, name="sentiment_lstm")
+
+
+def _classify(config, ids, layer, vocab_size=None, on_embedded=None):
+    """The classifier's graph on `ids`; layer(name, make) gives each layer (make(name) builds a new one).
+    on_embedded: applied to the embedded words (the adversarial-training twin perturbs them there)."""
+    x = layer("embedding", lambda n: layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name=n,
+                                                      trainable=not config.freeze_embedding))(ids)  # (B, T, E)
+    if on_embedded is not None:
+        x = on_embedded(x)
+    x = layer("embedding_dropout", lambda n: layers.SpatialDropout1D(config.dropout, name=n))(x)  # whole channels
     for i in range(config.lstm_layers):
         last = i == config.lstm_layers - 1
-        lstm = layers.LSTM(
-            config.lstm_units,
-            return_sequences=not (last and config.pooling == "last"),
-            name=f"lstm_{i}",
-        )
-        x = layers.Bidirectional(lstm, name=f"bilstm_{i}")(x) if config.bidirectional else lstm(x)  # (B, T, U*dirs)
+        lstm = lambda n: layers.LSTM(config.lstm_units, return_sequences=not (last and config.pooling == "last"), name=n)
+        if config.bidirectional:
+            x = layer(f"bilstm_{i}", lambda n: layers.Bidirectional(lstm(f"lstm_{i}"), name=n))(x)  # (B, T, 2U)
+        else:
+            x = layer(f"lstm_{i}", lstm)(x)  # (B, T, U)
     pooled = []
     if config.pooling in ("max", "max_mean"):
         # Masked (padded) steps repeat the last real output, so for a forward LSTM this is the
         # max over real steps exactly; a backward direction adds its zero initial output.
-        max_pooled = layers.GlobalMaxPooling1D(name="max_pool")(x)  # (B, U*dirs)
-        pooled.append(layers.ReLU(name="max_pool_relu")(max_pooled) if config.pool_relu else max_pooled)
+        max_pooled = layer("max_pool", lambda n: layers.GlobalMaxPooling1D(name=n))(x)  # (B, U*dirs)
+        if config.pool_relu:
+            max_pooled = layer("max_pool_relu", lambda n: layers.ReLU(name=n))(max_pooled)
+        pooled.append(max_pooled)
     if config.pooling in ("mean", "max_mean"):
-        pooled.append(layers.GlobalAveragePooling1D(name="mean_pool")(x))  # mask-aware: real steps only
+        pooled.append(layer("mean_pool", lambda n: layers.GlobalAveragePooling1D(name=n))(x))  # real steps only
     if pooled:
-        x = pooled[0] if len(pooled) == 1 else layers.Concatenate(name="pool_concat")(pooled)
-    x = layers.Dropout(config.dropout, name="head_dropout")(x)
-    x = layers.Dense(config.dense_units, activation="relu", name="dense")(x)  # (B, D)
+        x = pooled[0] if len(pooled) == 1 else layer("pool_concat", lambda n: layers.Concatenate(name=n))(pooled)
+    x = layer("head_dropout", lambda n: layers.Dropout(config.dropout, name=n))(x)
+    x = layer("dense", lambda n: layers.Dense(config.dense_units, activation="relu", name=n))(x)  # (B, D)
     # float32 even under mixed precision: a probability needs the precision.
-    probability = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
-    return keras.Model(ids, probability, name="sentiment_lstm")
+    return layer("positive_probability",
+                 lambda n: layers.Dense(1, activation="sigmoid", dtype="float32", name=n))(x)  # (B, 1)
 
 
 def build_word_lm(config, vocab_size: int) -> keras.Model:

@@ -9,16 +9,25 @@ by weight into the one validation loss that selects the model.
 import tensorflow as tf
 
 
-def make_steps(strategy, task, model, optimizer, global_batch, slow=(), multiplier=1.0):
+def make_steps(strategy, task, model, optimizer, global_batch, slow=(), multiplier=1.0, forward=None):
     """slow: variables that take `multiplier` of each optimizer step (the update itself is scaled:
-    scaling their gradients would not slow Adam, whose step is invariant to the gradient's scale)."""
+    scaling their gradients would not slow Adam, whose step is invariant to the gradient's scale).
+    forward(x, y) -> (outputs, objective per example, task loss per example): what training
+    minimises and what it reports; both the task's loss by default (adversarial training adds a
+    term to the objective, and history.csv keeps reporting the loss on the clean inputs)."""
     slow = list(slow) if multiplier < 1.0 else []
+
+    def plain_forward(x, y):
+        out = model(x, training=True)
+        per_example = task.per_example_loss(y, out)
+        return out, per_example, per_example
+
+    forward = forward or plain_forward
 
     def train_replica(x, y):
         with tf.GradientTape() as tape:
-            out = model(x, training=True)
-            per_example = task.per_example_loss(y, out)  # (b,)
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+            out, objective, per_example = forward(x, y)  # (b, ...), (b,), (b,)
+            loss = tf.nn.compute_average_loss(objective, global_batch_size=global_batch)
             scaled = optimizer.scale_loss(loss)  # loss scaling under mixed_float16; identity otherwise
         grads = tape.gradient(scaled, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))

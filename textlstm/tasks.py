@@ -10,7 +10,7 @@ import os
 import keras
 import tensorflow as tf
 
-from textlstm import (calibration, charlm_model, data, evaluation, pipelines, preprocessing, self_training,
+from textlstm import (adversarial, calibration, charlm_model, data, evaluation, pipelines, preprocessing, self_training,
                       sentiment_model, sources)
 from textlstm.errors import TextLSTMError
 
@@ -75,6 +75,12 @@ class SentimentTask:
 
     def per_example_loss(self, labels, probabilities):  # (B, 1), (B, 1) -> (B,)
         return keras.losses.binary_crossentropy(labels, probabilities)
+
+    def training_forward(self, model):
+        """The adversarial objective when `adversarial_epsilon` > 0; None: the plain loss."""
+        if self.config.adversarial_epsilon == 0:
+            return None
+        return adversarial.adversarial_forward(self.config, model, self.per_example_loss)
 
     def sums(self, labels, probabilities, per_example):
         correct = tf.cast(tf.equal(tf.cast(probabilities > 0.5, tf.float32), labels), tf.float32)

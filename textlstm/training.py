@@ -161,7 +161,8 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
         return state["history"]  # finished before a restart: build no pipelines
     slow = getattr(task, "pretrained_variables", lambda m: [])(model)
     multiplier = getattr(config, "pretrained_learning_rate_multiplier", 1.0)
-    train_step, eval_step = steps.make_steps(strategy, task, model, optimizer, global_batch, slow, multiplier)
+    forward = getattr(task, "training_forward", lambda m: None)(model)
+    train_step, eval_step = steps.make_steps(strategy, task, model, optimizer, global_batch, slow, multiplier, forward)
     num_steps = task.steps_per_epoch()
     # A resumed run gets a fresh shuffle order rather than replaying epoch 0's.
     iterator = iter(strategy.experimental_distribute_dataset(task.train_batches(config.seed + state["epoch"])))
