@@ -1,8 +1,8 @@
 """textlstm: LSTM text models on Keras 3 + TensorFlow, end to end.
 
     import textlstm
-    textlstm.load_sentiment("saved_models/imdb_sentiment").predict("A moving, funny film.")
-    textlstm.load_generator("saved_models/shakespeare_char").generate("ROMEO:", length=200, seed=1)
+    textlstm.load_sentiment("imdb_sentiment").predict("A moving, funny film.")
+    textlstm.load_generator("shakespeare_char").generate("ROMEO:", length=200, seed=1)
     textlstm.train("charlm", out="runs/my_model", text_file="my.txt", epochs=5)
 """
 
@@ -19,24 +19,31 @@ from textlstm.errors import TextLSTMError  # noqa: E402
 
 
 def load_sentiment(path):
-    """A SentimentClassifier from a run dir or saved_models/ folder."""
+    """A SentimentClassifier from a model name (textlstm.known_models()), a run dir or a model folder."""
     from textlstm.sentiment_classifier import SentimentClassifier
 
     return SentimentClassifier.load(path)
 
 
 def load_generator(path):
-    """A TextGenerator from a run dir or saved_models/ folder."""
+    """A TextGenerator from a model name (textlstm.known_models()), a run dir or a model folder."""
     from textlstm.text_generator import TextGenerator
 
     return TextGenerator.load(path)
 
 
 def load_export(path):
-    """An ExportedModel: a TF Serving version dir (saved_models/NAME/<version>) run in-process."""
+    """An ExportedModel: a TF Serving version dir (saved_models/NAME/<version>, or NAME/<version>) run in-process."""
     from textlstm.exported_model import ExportedModel
 
     return ExportedModel.load(path)
+
+
+def known_models():
+    """{name: folder} of the models loadable by name here (shipped ones and $TEXTLSTM_MODELS)."""
+    from textlstm.presets import known_models as found
+
+    return found()
 
 
 def train(kind, out, config=None, data_dir=None, device="auto", verbose=None, **overrides):
@@ -65,5 +72,5 @@ def train_from_file(text_file, out, data_dir=None, device="auto", verbose=None, 
 
 __all__ = [
     "CharLMConfig", "SentimentConfig", "TextLSTMError",
-    "load_export", "load_generator", "load_sentiment", "train", "train_from_file",
+    "known_models", "load_export", "load_generator", "load_sentiment", "train", "train_from_file",
 ]

@@ -41,13 +41,13 @@ def build_parser():
     _add_data_args(p)
 
     p = sub.add_parser("predict", help="sentiment of texts (arguments, --file, or stdin lines)")
-    p.add_argument("run_dir", help="model folder, run dir, or SavedModel export (saved_models/NAME/<version>)")
+    p.add_argument("run_dir", help="model name (imdb_sentiment, NAME/<version>), model folder, run dir, or SavedModel export")
     p.add_argument("texts", nargs="*")
     p.add_argument("--file", help="one text per line")
     p.add_argument("--json", action="store_true", help="print JSON lines")
 
     p = sub.add_parser("generate", help="generate text with a character model")
-    p.add_argument("run_dir", help="model folder, run dir, or SavedModel export (saved_models/NAME/<version>)")
+    p.add_argument("run_dir", help="model name (shakespeare_char, NAME/<version>), model folder, run dir, or SavedModel export")
     p.add_argument("--prompt", action="append", help="repeat for a batch (default: empty prompt)")
     p.add_argument("--length", type=int, default=200)
     p.add_argument("--temperature", type=float, default=0.8)

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from textlstm import validation
+from textlstm import presets, validation
 from textlstm.errors import TextLSTMError
 from textlstm.loading import first_line
 
@@ -19,7 +19,9 @@ REQUIRED_FILES = ("saved_model.pb", os.path.join("variables", "variables.index")
 
 
 def is_export(path) -> bool:
-    return os.path.isfile(os.path.join(os.fspath(path), "saved_model.pb"))
+    """A SavedModel version dir, given as a path or as NAME/<version> (presets.py)?"""
+    path = presets.resolve_or_none(path)
+    return path is not None and os.path.isfile(os.path.join(path, "saved_model.pb"))
 
 
 class ExportedModel:
@@ -31,7 +33,7 @@ class ExportedModel:
 
     @classmethod
     def load(cls, path):
-        path = os.fspath(path)
+        path = presets.resolve(path, parameter="SavedModel path")
         if not os.path.isdir(path):
             raise TextLSTMError(f"SavedModel path does not exist: {path}")
         missing = [f for f in REQUIRED_FILES if not os.path.isfile(os.path.join(path, f))]

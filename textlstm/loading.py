@@ -1,6 +1,6 @@
 """Finding and loading a saved model folder, with one clear error when it can't be done.
 
-A model folder (a run dir or a shipped `saved_models/NAME`) holds model.keras,
+A model folder (a run dir, a shipped `saved_models/NAME`, or a name: see presets.py) holds model.keras,
 config.json, vocabulary.json and metrics.json. Models load with Keras
 `safe_mode=True`: a file carrying a Lambda layer's code is refused, not run.
 """
@@ -8,6 +8,7 @@ config.json, vocabulary.json and metrics.json. Models load with Keras
 import json
 import os
 
+from textlstm import presets
 from textlstm.config import config_from_dict
 from textlstm.errors import TextLSTMError
 
@@ -15,8 +16,8 @@ MODEL_FILE = "model.keras"
 
 
 def model_folder(path) -> str:
-    """The folder holding model.keras, given that folder or the .keras file itself."""
-    path = os.fspath(path)
+    """The folder holding model.keras, given that folder, the .keras file itself, or a model name."""
+    path = presets.resolve(path)
     if os.path.isfile(path) and path.endswith(".keras"):
         return os.path.dirname(os.path.abspath(path))
     if not os.path.exists(path):

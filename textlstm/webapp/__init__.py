@@ -8,11 +8,11 @@ import argparse
 import functools
 import os
 
+from textlstm import presets
 from textlstm.errors import TextLSTMError
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_SENTIMENT = os.path.join(REPO, "saved_models", "imdb_sentiment")
-DEFAULT_GENERATOR = os.path.join(REPO, "saved_models", "shakespeare_char")
+DEFAULT_SENTIMENT = "imdb_sentiment"  # shipped models, by name: found wherever textlstm is installed
+DEFAULT_GENERATOR = "shakespeare_char"
 CONCURRENCY = 2  # requests computed at once: one per core
 QUEUE_SIZE = 64  # requests waiting; more get a "queue full" answer instead of a long wait
 MAX_UPLOAD = "5mb"
@@ -65,8 +65,10 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
     from textlstm.webapp.sentiment_tab import build_sentiment_tab
 
     def shipped_or_given(path, default):
-        # A missing *shipped* model leaves its tab out; a missing given path is an error.
-        return None if not path or (path == default and not os.path.isdir(default)) else os.path.abspath(path)
+        # A missing *shipped* model leaves its tab out; a missing given path or name is an error.
+        if not path or (path == default and presets.resolve_or_none(default) is None):
+            return None
+        return os.path.abspath(presets.resolve(path))
 
     sentiment_model = shipped_or_given(sentiment_model, DEFAULT_SENTIMENT)
     generator_model = shipped_or_given(generator_model, DEFAULT_GENERATOR)
@@ -90,9 +92,9 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
 def add_demo_arguments(parser):
     """The demo's options, shared by apps/*.py and `textlstm demo`."""
     parser.add_argument("--sentiment-model", default=os.environ.get("TEXTLSTM_SENTIMENT_MODEL", DEFAULT_SENTIMENT),
-                        help="run dir or saved_models/ folder (default: the shipped model)")
+                        help="model name, run dir or model folder (default: %(default)s)")
     parser.add_argument("--generator-model", default=os.environ.get("TEXTLSTM_GENERATOR_MODEL", DEFAULT_GENERATOR),
-                        help="run dir or saved_models/ folder (default: the shipped model)")
+                        help="model name, run dir or model folder (default: %(default)s)")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--share", action="store_true", help="a public gradio.live link (off by default)")
