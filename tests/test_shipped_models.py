@@ -79,3 +79,23 @@ def test_demo_skips_a_missing_shipped_model(monkeypatch, tmp_path):
     assert demo is not None
     with pytest.raises(TextLSTMError, match="does not exist"):
         webapp.build_app(str(tmp_path / "given_but_missing"), None)
+
+
+def test_the_tf_tutorials_snippet_with_the_documented_call():
+    """The TF RNN tutorial's prediction, on the shipped model.keras loaded by Keras alone, with the
+    calls the README documents; and the one the README says Keras refuses is still refused."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    model = keras.saving.load_model(os.path.join(SHIPPED, "imdb_sentiment", "model.keras"), safe_mode=True)
+    sample_text = ("The movie was cool. The animation and the graphics were out of this world. "
+                   "I would recommend this movie.")
+    documented = [model.predict(tf.constant([sample_text]), verbose=0),
+                  model.predict(np.array([sample_text], dtype=object), verbose=0),
+                  model(np.array([sample_text])).numpy()]
+    for predictions in documented:
+        assert predictions.shape == (1, 1) and predictions[0, 0] > 0.5
+        np.testing.assert_allclose(predictions, documented[0], atol=1e-6)
+    with pytest.raises(ValueError):  # if Keras starts accepting this, update the README's sentence
+        model.predict(np.array([sample_text]), verbose=0)
