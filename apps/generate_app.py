@@ -3,7 +3,7 @@
 from textlstm import webapp
 
 ARGS = webapp.parse_args() if __name__ == "__main__" else webapp.default_args()
-demo = webapp.build_app(None, ARGS.generator_model)
+demo = webapp.build_app(None, ARGS.generator_model, ARGS.explanation, ARGS.batching)
 
 if __name__ == "__main__":
     webapp.launch(demo, ARGS)

@@ -3,7 +3,7 @@
 from textlstm import webapp
 
 ARGS = webapp.parse_args() if __name__ == "__main__" else webapp.default_args()
-demo = webapp.build_app(ARGS.sentiment_model, None)
+demo = webapp.build_app(ARGS.sentiment_model, None, ARGS.explanation, ARGS.batching)
 
 if __name__ == "__main__":
     webapp.launch(demo, ARGS)

@@ -1,6 +1,6 @@
 """The Gradio demo under load: N concurrent clients for a fixed time, on 127.0.0.1 only.
 
-    python benchmarks/load_test.py [--clients 32] [--seconds 60] [--length 200]
+    python benchmarks/load_test.py [--clients 32] [--seconds 60] [--length 200] [--compare]
 
 Starts `textlstm demo` on the shipped models (or --sentiment-model/--generator-model) on a free
 loopback port, warms it up (every client sends one request to each endpoint, all at once, so the
@@ -9,6 +9,8 @@ alternates the two named endpoints: /classify on a ~230-word review (with its wo
 explanation) and /generate of --length characters. Prints requests/second, p50/p95 latency per
 endpoint, failures, and the server's resident memory after warm-up and after the run. Exits 1 if
 any request failed or the memory grew by more than 10%. Stops the server and itself when done.
+--compare first runs the first release's configuration (occlusion explanations, every request
+computed alone), then the defaults (gradient explanations, batching), and prints the ratio.
 """
 
 import argparse
@@ -20,6 +22,9 @@ import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+import gradio_http  # noqa: E402  (the Gradio HTTP API in 30 lines: POST the call, read its events)
 
 REVIEW = (  # 231 words: a typical IMDB review length
     "I went into this film with modest expectations and came out genuinely moved. The story follows a "
@@ -69,21 +74,41 @@ def wait_until_up(url, proc, timeout=180):
 
 
 def one_request(client, endpoint, length, seed):
+    """client: a gradio_client.Client, or the server's URL for plain HTTP calls (much less client CPU)."""
     if endpoint == "classify":
-        label, _ = client.predict(REVIEW, api_name="/classify")
-        assert label["label"] in ("positive", "negative"), label
+        outputs = call(client, "classify", [REVIEW])
+        assert outputs[0]["label"] in ("positive", "negative"), outputs[0]
     else:
-        text = client.predict("ROMEO:", length, 0.8, 0, 1.0, seed, api_name="/generate")
+        (text,) = call(client, "generate", ["ROMEO:", length, 0.8, 0, 1.0, seed])
         assert len(text) == len("ROMEO:") + length, len(text)
 
 
-def warm_client(url, length, index):
-    from gradio_client import Client
+def call(client, api, data):
+    if not isinstance(client, str):
+        outputs = client.predict(*data, api_name=f"/{api}")
+        return outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    event, outputs = gradio_http.call(client, api, data)
+    if event != "complete":
+        raise RuntimeError(f"{event}: {str(outputs)[:200]}")
+    return outputs
 
-    client = Client(url, verbose=False)
+
+def warm_client(url, length, index, kind):
+    if kind == "gradio_client":
+        from gradio_client import Client
+
+        client = Client(url, verbose=False)
+    else:
+        client = url
     for n, endpoint in enumerate(("classify", "generate")):
         one_request(client, endpoint, length, seed=index * 100_000 + 99_000 + n)
     return client
+
+
+def warm_again(client, length, index):
+    time.sleep(0.02 * index)  # staggered: requests meet in batches of other sizes than the first round's
+    for n, endpoint in enumerate(("classify", "generate")):
+        one_request(client, endpoint, length, seed=index * 100_000 + 98_000 + n)
 
 
 def client_loop(client, stop_at, length, index, results, lock):
@@ -105,18 +130,18 @@ def percentile(values, q):
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--length", type=int, default=200, help="characters per /generate request")
-    parser.add_argument("--sentiment-model", default=None)
-    parser.add_argument("--generator-model", default=None)
-    args = parser.parse_args()
+CONFIGURATIONS = {  # name -> extra `textlstm demo` flags
+    "old": ["--explanation", "occlusion", "--no-batching"],  # the first release: occlusion, each request alone
+    "new": [],  # the defaults: gradient explanations, requests batched
+}
+
+
+def run(args, flags):
+    """Starts the demo with `flags`, runs the clients, stops it. -> (results, elapsed s, rss MiB warm, after)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     command = [os.path.join(os.path.dirname(sys.executable), "textlstm"), "demo", "--host", "127.0.0.1",
-               "--port", str(port)]
+               "--port", str(port), *flags]
     for flag in ("sentiment_model", "generator_model"):
         if getattr(args, flag):
             command += ["--" + flag.replace("_", "-"), getattr(args, flag)]
@@ -125,7 +150,8 @@ def main():
     try:
         wait_until_up(url, server)
         with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
-            clients = list(pool.map(lambda i: warm_client(url, args.length, i), range(args.clients)))
+            clients = list(pool.map(lambda i: warm_client(url, args.length, i, args.client), range(args.clients)))
+            list(pool.map(lambda i: warm_again(clients[i], args.length, i), range(args.clients)))  # other batch sizes
             time.sleep(2.0)
             rss_warm = rss_mib(server.pid)
             results, lock = [], threading.Lock()
@@ -144,10 +170,14 @@ def main():
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+    return results, elapsed, rss_warm, rss_after
+
+
+def report(name, flags, results, elapsed, rss_warm, rss_after):
+    """Prints one configuration's table; -> (throughput, ok?)."""
     failures = [r for r in results if r[2]]
     growth = rss_after / rss_warm - 1
-    print(f"\n{args.clients} clients for {args.seconds:.0f} s on 127.0.0.1; {os.cpu_count()} CPUs; "
-          f"/generate length {args.length}\n")
+    print(f"\n### {name}: textlstm demo {' '.join(flags) or '(defaults)'}\n")
     print("| endpoint | requests | failed | p50 (s) | p95 (s) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for endpoint in ("classify", "generate"):
@@ -156,13 +186,40 @@ def main():
         if times:
             print(f"| /{endpoint} | {len(times) + failed} | {failed} | {percentile(times, 50):.2f} | {percentile(times, 95):.2f} |")
     ok = [t for _, t, err in results if not err]
-    print(f"| all | {len(results)} | {len(failures)} | {percentile(ok, 50):.2f} | {percentile(ok, 95):.2f} |")
-    print(f"\nthroughput: {len(ok) / elapsed:.2f} requests/s over {elapsed:.1f} s")
+    if ok:
+        print(f"| all | {len(results)} | {len(failures)} | {percentile(ok, 50):.2f} | {percentile(ok, 95):.2f} |")
+    throughput = len(ok) / elapsed
+    print(f"\nthroughput: {throughput:.2f} requests/s over {elapsed:.1f} s")
     print(f"server resident memory: {rss_warm:.0f} MiB after warm-up, {rss_after:.0f} MiB after the run "
           f"({growth:+.1%}; limit +{MEMORY_TOLERANCE:.0%})")
     for endpoint, _, error in failures[:5]:
         print(f"failed /{endpoint}: {error}")
-    sys.exit(1 if failures or growth > MEMORY_TOLERANCE or not results else 0)
+    return throughput, not failures and growth <= MEMORY_TOLERANCE and bool(results)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--length", type=int, default=200, help="characters per /generate request")
+    parser.add_argument("--sentiment-model", default=None)
+    parser.add_argument("--generator-model", default=None)
+    parser.add_argument("--client", default="http", choices=["http", "gradio_client"],
+                        help="plain HTTP calls to the Gradio API (default: the load generator stays light on a "
+                             "2-core machine it shares with the server), or gradio_client")
+    parser.add_argument("--compare", action="store_true",
+                        help="run the old configuration (occlusion, no batching), then the new one, and print the ratio")
+    args = parser.parse_args()
+    names = ["old", "new"] if args.compare else ["new"]
+    print(f"{args.clients} clients ({args.client}) for {args.seconds:.0f} s per configuration on 127.0.0.1; "
+          f"{os.cpu_count()} CPUs; /generate length {args.length}")
+    throughputs, all_ok = {}, True
+    for name in names:
+        throughputs[name], ok = report(name, CONFIGURATIONS[name], *run(args, CONFIGURATIONS[name]))
+        all_ok = all_ok and ok
+    if args.compare:
+        print(f"\nnew / old throughput, same run: {throughputs['new'] / max(throughputs['old'], 1e-9):.1f}x")
+    sys.exit(0 if all_ok else 1)
 
 
 if __name__ == "__main__":

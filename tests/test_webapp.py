@@ -33,6 +33,37 @@ def test_generate_matches_python_api(client, charlm_run):
     assert text == "ROMEO:" + expected
 
 
+def test_classify_explains_with_the_python_apis_gradients(client, sentiment_run):
+    text = "not a bad film at all, i was never bored"
+    _, words = client.predict(text, api_name="/classify")
+    _, pieces = textlstm.load_sentiment(sentiment_run).explain(text)
+    expected = [sentiment_tab._category(score) for _, score in pieces]
+    assert [w["class_or_confidence"] for w in words] == expected
+
+
+def test_first_release_configuration_still_serves(sentiment_run, charlm_run):
+    """`textlstm demo --explanation occlusion --no-batching`: what load_test.py --compare measures."""
+    from gradio_client import Client
+
+    from conftest import free_port
+    from textlstm import webapp
+
+    args = webapp.parse_args(["--explanation", "occlusion", "--no-batching", "--port", str(free_port())])
+    demo = webapp.build_app(sentiment_run, charlm_run, args.explanation, args.batching)
+    webapp.launch(demo, args, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{args.port}/", verbose=False)
+        text = "great acting and a superb story"
+        label, words = client.predict(text, api_name="/classify")
+        p, pieces = textlstm.load_sentiment(sentiment_run).explain(text, method="occlusion")
+        assert abs({c["label"]: c["confidence"] for c in label["confidences"]}["positive"] - p) < 1e-5
+        assert [w["class_or_confidence"] for w in words] == [sentiment_tab._category(s) for _, s in pieces]
+        expected = textlstm.load_generator(charlm_run).generate("ROMEO:", length=40, temperature=0.8, seed=5)
+        assert client.predict("ROMEO:", 40, 0.8, 0, 1.0, 5, api_name="/generate") == "ROMEO:" + expected
+    finally:
+        demo.close()
+
+
 def test_classify_file_returns_csv(client, tmp_path):
     import csv
 

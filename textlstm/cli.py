@@ -77,7 +77,7 @@ def cmd_export(args):
 def cmd_demo(args):
     from textlstm import webapp
 
-    demo = webapp.build_app(args.sentiment_model, args.generator_model)
+    demo = webapp.build_app(args.sentiment_model, args.generator_model, args.explanation, args.batching)
     webapp.launch(demo, args)
 
 

@@ -72,16 +72,22 @@ class CharSampler(tf.Module):
     # --- the sampling loop ---
 
     def pick(self, logits, temperature, top_k, top_p, seed, position):
-        """(B, V) logits -> (B,) ids; see the module docstring for the rule."""
+        """(B, V) logits -> (B,) ids; see the module docstring for the rule. The settings are scalars
+        (noise drawn for the batch as a whole) or (B,) vectors, one per row; then each row's noise is
+        drawn as if it were alone, so a served request's text does not depend on its batch companions."""
         logits = tf.cast(logits, tf.float32) + self.reserved
+        temperature = tf.reshape(temperature, [-1, 1])  # (1 or B, 1)
         scaled = logits / tf.maximum(temperature, 1e-6)
         real = self.vocab_size - 2
-        filtering = ((top_k > 0) & (top_k < real)) | (top_p < 1.0)
+        filtering = tf.reduce_any((top_k > 0) & (top_k < real)) | tf.reduce_any(top_p < 1.0)
         # Sorting costs a noticeable share of a step at batch 1: only when a filter is on.
         kept = tf.cond(filtering, lambda: self._top_k_top_p(scaled, top_k, top_p), lambda: scaled)
-        uniform = tf.random.stateless_uniform(
-            tf.shape(kept), seed=tf.stack([seed, position]), minval=1e-20, maxval=1.0
-        )
+        if seed.shape.rank == 0:
+            uniform = tf.random.stateless_uniform(tf.shape(kept), seed=tf.stack([seed, position]), minval=1e-20, maxval=1.0)
+        else:  # row r: the draw a batch of one with (seed[r], position[r]) makes
+            uniform = tf.map_fn(
+                lambda key: tf.random.stateless_uniform([1, self.vocab_size], seed=key, minval=1e-20, maxval=1.0)[0],
+                tf.stack([seed, position], axis=1), fn_output_signature=tf.float32)  # (B, V)
         gumbel = -tf.math.log(-tf.math.log(uniform))
         noisy = tf.where(temperature > 0, kept + gumbel, logits)  # temperature 0: greedy
         return tf.argmax(noisy, axis=-1, output_type=tf.int32)
@@ -91,11 +97,12 @@ class CharSampler(tf.Module):
         ranked = tf.sort(scaled, axis=-1, direction="DESCENDING")  # (B, V)
         real = self.vocab_size - 2
         k = tf.where((top_k > 0) & (top_k < real), top_k, real)
-        kth = ranked[:, k - 1 : k]  # (B, 1) k-th largest
+        k = tf.broadcast_to(tf.reshape(k, [-1, 1]), [tf.shape(ranked)[0], 1])  # (B, 1)
+        kth = tf.gather(ranked, k - 1, batch_dims=1)  # (B, 1) k-th largest
         in_top_k = tf.range(self.vocab_size)[None, :] < k
         probs = tf.nn.softmax(tf.where(in_top_k, ranked, NEG_INF), axis=-1)
         mass_before = tf.cumsum(probs, axis=-1, exclusive=True)
-        nucleus = in_top_k & (mass_before < top_p)  # the first always qualifies
+        nucleus = in_top_k & (mass_before < tf.reshape(top_p, [-1, 1]))  # the first always qualifies
         pth = tf.reduce_min(tf.where(nucleus, ranked, -NEG_INF), axis=-1, keepdims=True)  # (B, 1)
         return tf.where(scaled >= tf.maximum(kth, pth), scaled, NEG_INF)
 
@@ -113,6 +120,25 @@ class CharSampler(tf.Module):
     )
     def sample(self, states, logits, steps, temperature, top_k, top_p, seed, position):
         """-> (ids (B, steps), states, logits) ready for the next chunk."""
+        return self._sample(states, logits, steps, temperature, top_k, top_p, seed, position)
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, 2, None, None], tf.float32),  # states (L, 2, B, U)
+            tf.TensorSpec([None, None], tf.float32),  # logits (B, V)
+            tf.TensorSpec([], tf.int32),  # steps
+            tf.TensorSpec([None], tf.float32),  # temperature per row
+            tf.TensorSpec([None], tf.int32),  # top_k per row
+            tf.TensorSpec([None], tf.float32),  # top_p per row
+            tf.TensorSpec([None], tf.int64),  # seed per row
+            tf.TensorSpec([None], tf.int64),  # position per row
+        ]
+    )
+    def sample_rows(self, states, logits, steps, temperature, top_k, top_p, seed, position):
+        """`sample` with settings per row: unrelated requests share one loop (webapp batching)."""
+        return self._sample(states, logits, steps, temperature, top_k, top_p, seed, position)
+
+    def _sample(self, states, logits, steps, temperature, top_k, top_p, seed, position):
         batch = tf.shape(logits)[0]
         layers = [[states[i, 0], states[i, 1]] for i in range(len(self.cells))]
         out = tf.TensorArray(tf.int32, size=steps, element_shape=tf.TensorShape([None]))

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from textlstm import loading, sentiment_model
+from textlstm import explanations, loading, sentiment_model
 from textlstm.data import LABEL_NAMES
 from textlstm.validation import check_texts
 
@@ -48,9 +48,14 @@ class SentimentClassifier:
             trained_any_length.set_weights(trained.get_weights())
             trained = trained_any_length
         self._ids_forward = tf.function(lambda ids: trained(ids, training=False)[:, 0], jit_compile=True)
+        self._gradients = None  # explanations.IntegratedGradients, built on first use
+
+    def token_ids(self, texts) -> np.ndarray:
+        """The model's token ids for checked texts: (N, sequence_length) int32, right-padded with 0."""
+        return self._vectorize(tf.constant(texts)).numpy()
 
     def _forward(self, texts):
-        ids = self._vectorize(tf.constant(texts)).numpy()  # (B, T)
+        ids = self.token_ids(texts)  # (B, T)
         if self._trim:
             used = int((ids != 0).any(axis=0).nonzero()[0].max(initial=0)) + 1
             ids = ids[:, : min(ids.shape[1], -(-used // LENGTH_BUCKET) * LENGTH_BUCKET)]
@@ -79,3 +84,17 @@ class SentimentClassifier:
             SentimentPrediction(LABEL_NAMES[int(p > 0.5)], float(p)) for p in self.predict_proba(items)
         ]
         return predictions[0] if single else predictions
+
+    def explain(self, texts, method="gradients"):
+        """Which words pushed the decision: (P(positive), [(piece, score or None), ...]) for a string,
+        a list of them for a list. The pieces are the text's words and spaces, in order; scores are
+        scaled so the strongest word is ±1, positive towards "positive"; None: not read. method:
+        "gradients" (integrated gradients, one batched pass) or "occlusion" (a pass per word)."""
+        items, single = check_texts(texts)
+        if explanations.check_method(method) == "occlusion":
+            results = [explanations.occlusion(self, text) for text in items]
+        else:
+            if self._gradients is None:
+                self._gradients = explanations.IntegratedGradients(self)
+            results = self._gradients.explain_batch(items)
+        return results[0] if single else results

@@ -18,9 +18,10 @@ def build_sentiment_model(config, vocab_size: int, variable_length: bool = False
     return keras.Model(ids, probability, name="sentiment_lstm")
 
 
-def _classify(config, ids, layer, vocab_size=None, on_embedded=None):
+def _classify(config, ids, layer, vocab_size=None, on_embedded=None, on_sequence=None):
     """The classifier's graph on `ids`; layer(name, make) gives each layer (make(name) builds a new one).
-    on_embedded: applied to the embedded words (the adversarial-training twin perturbs them there)."""
+    on_embedded / on_sequence: applied to the embedded words / the last LSTM's outputs (twins that
+    perturb them there: adversarial training, explanations)."""
     x = layer("embedding", lambda n: layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name=n,
                                                       trainable=not config.freeze_embedding))(ids)  # (B, T, E)
     if on_embedded is not None:
@@ -33,6 +34,8 @@ def _classify(config, ids, layer, vocab_size=None, on_embedded=None):
             x = layer(f"bilstm_{i}", lambda n: layers.Bidirectional(lstm(f"lstm_{i}"), name=n))(x)  # (B, T, 2U)
         else:
             x = layer(f"lstm_{i}", lstm)(x)  # (B, T, U)
+    if on_sequence is not None:
+        x = on_sequence(x)
     pooled = []
     if config.pooling in ("max", "max_mean"):
         # Masked (padded) steps repeat the last real output, so for a forward LSTM this is the

@@ -16,6 +16,11 @@ DEFAULT_GENERATOR = "shakespeare_char"
 CONCURRENCY = 2  # requests computed at once: one per core
 QUEUE_SIZE = 64  # requests waiting; more get a "queue full" answer instead of a long wait
 MAX_UPLOAD = "5mb"
+MAX_THREADS = 80  # batched requests wait in threads (2 x 16 per endpoint) while one worker computes
+# Gradio keeps each session's last inputs and outputs (~200 KB with an explanation), and every
+# stateless API call is a session of its own: 10,000 by default, ~2 GB. No tab keeps gr.State, so
+# the least recently used sessions can go; as many as the queue holds requests is plenty.
+MAX_SESSIONS = QUEUE_SIZE
 
 
 @functools.lru_cache(maxsize=None)
@@ -57,8 +62,13 @@ def _header(classifier, generator):
     return "\n".join(lines)
 
 
-def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERATOR):
-    """A gr.Blocks with a tab per given model (None leaves a tab out)."""
+def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERATOR, explanation="gradients",
+              batching=True):
+    """A gr.Blocks with a tab per given model (None leaves a tab out).
+
+    explanation: "gradients" or "occlusion" (textlstm/explanations.py); batching: requests that
+    arrive together are computed together (webapp/batching.py). The first release served
+    occlusion without batching: benchmarks/load_test.py --compare runs both."""
     import gradio as gr
 
     from textlstm.webapp.generate_tab import build_generate_tab
@@ -81,10 +91,10 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
         with gr.Tabs():
             if classifier is not None:
                 with gr.Tab("Sentiment"):
-                    build_sentiment_tab(classifier)
+                    build_sentiment_tab(classifier, explanation, batching)
             if generator is not None:
                 with gr.Tab("Generate"):
-                    build_generate_tab(generator)
+                    build_generate_tab(generator, batching)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 
@@ -95,6 +105,10 @@ def add_demo_arguments(parser):
                         help="model name, run dir or model folder (default: %(default)s)")
     parser.add_argument("--generator-model", default=os.environ.get("TEXTLSTM_GENERATOR_MODEL", DEFAULT_GENERATOR),
                         help="model name, run dir or model folder (default: %(default)s)")
+    parser.add_argument("--explanation", default="gradients", choices=["gradients", "occlusion"],
+                        help="how word contributions are computed (default: %(default)s, one batched pass)")
+    parser.add_argument("--no-batching", dest="batching", action="store_false",
+                        help="compute every request alone (the first release's behaviour, for comparison)")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--share", action="store_true", help="a public gradio.live link (off by default)")
@@ -110,7 +124,8 @@ def default_args():
 
 
 def launch(demo, args, **kwargs):
-    return demo.launch(server_name=args.host, server_port=args.port, share=args.share,
+    return demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_threads=MAX_THREADS,
+                       state_session_capacity=MAX_SESSIONS,
                        max_file_size=MAX_UPLOAD, footer_links=["api", "gradio"], **kwargs)
 
 

@@ -5,7 +5,8 @@ import time
 import gradio as gr
 
 from textlstm.errors import TextLSTMError
-from textlstm.validation import MAX_LENGTH, MAX_TEMPERATURE, check_prompt
+from textlstm.validation import MAX_LENGTH, MAX_TEMPERATURE, check_prompt, generation_params
+from textlstm.webapp.batching import MAX_BATCH, GenerationBatcher
 from textlstm.webapp.controls import CONCURRENCY_GROUP, checked
 
 EXAMPLES = [["ROMEO:"], ["First Citizen:\n"], ["KING RICHARD III:\nNow is the"], ["JULIET:\nO, "]]
@@ -14,13 +15,14 @@ EXAMPLES = [["ROMEO:"], ["First Citizen:\n"], ["KING RICHARD III:\nNow is the"],
 UPDATE_EVERY = 0.1  # seconds between screen updates: enough to look live, far fewer messages than one per chunk
 
 
-def generate(generator, prompt, length, temperature, top_k, top_p, seed):
-    """Yields prompt + the text so far, about 10 times a second. Raises gr.Error on bad input."""
+def generate(stream, prompt, length, temperature, top_k, top_p, seed):
+    """Yields prompt + the text so far, about 10 times a second. Raises gr.Error on bad input.
+    stream(prompt, params) yields the continuation in pieces (a GenerationBatcher's, or alone)."""
     try:
         prompt = check_prompt(prompt or "")  # invalid characters become U+FFFD
+        params = generation_params(length, temperature, top_k, top_p, None if seed is None or seed == "" else seed)
         text, shown, last = prompt, None, time.monotonic()
-        for piece in generator.stream(prompt, length=length, temperature=temperature, top_k=top_k,
-                                      top_p=top_p, seed=None if seed is None or seed == "" else seed):
+        for piece in stream(prompt, params):
             text += piece
             if time.monotonic() - last >= UPDATE_EVERY:
                 shown, last = text, time.monotonic()
@@ -31,7 +33,13 @@ def generate(generator, prompt, length, temperature, top_k, top_p, seed):
         yield text  # the whole text, always last
 
 
-def build_generate_tab(generator):
+def build_generate_tab(generator, batching=True):
+    if batching:  # requests share one sampling loop; they wait in slots of their own
+        stream = GenerationBatcher(generator).stream
+        slots = dict(concurrency_id="generate", concurrency_limit=2 * MAX_BATCH)
+    else:
+        stream = lambda prompt, params: generator.stream(prompt, **params)  # noqa: E731
+        slots = dict(concurrency_id=CONCURRENCY_GROUP)
     with gr.Row():
         with gr.Column():
             prompt = gr.Textbox(label="Prompt", lines=3, value="ROMEO:")
@@ -46,7 +54,7 @@ def build_generate_tab(generator):
                 run = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
         output = gr.Textbox(label="Generated text", lines=22, max_lines=40, autoscroll=True)
-    event = run.click(lambda *a: (yield from generate(generator, *a)),
+    event = run.click(lambda *a: (yield from generate(stream, *a)),
                       inputs=[prompt, length, temperature, top_k, top_p, seed], outputs=output, api_name="generate",
-                      concurrency_id=CONCURRENCY_GROUP)
+                      **slots)
     stop.click(None, cancels=[event], api_visibility="private")

@@ -8,8 +8,9 @@ import gradio as gr
 
 from textlstm.errors import TextLSTMError
 from textlstm.validation import MAX_BATCH, check_texts
+from textlstm.webapp.batching import MAX_BATCH as BATCH_SIZE
+from textlstm.webapp.batching import MicroBatcher
 from textlstm.webapp.controls import CONCURRENCY_GROUP
-from textlstm.webapp.explain import occlusion_scores
 
 EXAMPLES = [
     "One of the best films I have seen in years: a smart script, superb acting and a score that stays with you.",
@@ -20,7 +21,15 @@ EXAMPLES = [
 ]
 
 
-# Occlusion scores (scaled to [-1, 1]) shown as four labelled colours, green for positive.
+METHOD_NOTES = {
+    "gradients": "*Integrated gradients: each word's share of the move from a review whose word vectors are all "
+                 "zero to this one; \"strongly\" marks shares at least half the strongest word's, small ones stay "
+                 "uncoloured.*",
+    "occlusion": "*Occlusion: a word's effect is how much P(positive) falls when that word is removed; "
+                 "\"strongly\" marks effects at least half the strongest word's, small ones stay uncoloured.*",
+}
+
+# Word scores (scaled to [-1, 1]) shown as four labelled colours, green for positive.
 COLORS = {"strongly positive": "#1a9850", "positive": "#a6d96a", "negative": "#fdae61", "strongly negative": "#d73027"}
 
 
@@ -31,15 +40,21 @@ def _category(score):
     return strength + ("positive" if score > 0 else "negative")
 
 
-def classify(classifier, text):
-    """-> ({label: probability}, highlighted words). Raises gr.Error on bad input."""
+def classify(explain, text):
+    """-> ({label: probability}, highlighted words). explain(text) -> (p, pieces). Raises gr.Error on bad input."""
     try:
         text = check_texts(text, name="review")[0][0]  # invalid characters become U+FFFD
-        window = classifier.config.sequence_length if classifier.config else 400
-        p, highlighted = occlusion_scores(classifier, text, window)
+        p, highlighted = explain(text)
     except TextLSTMError as e:
         raise gr.Error(str(e)) from None
     return {"positive": p, "negative": 1.0 - p}, [(piece, _category(score)) for piece, score in highlighted]
+
+
+def explainer(classifier, method="gradients", batching=True):
+    """text -> (P(positive), pieces): batched with concurrent requests, or alone."""
+    if batching:
+        return MicroBatcher(lambda texts: classifier.explain(texts, method=method), name="classify")
+    return lambda text: classifier.explain(text, method=method)
 
 
 def _read_reviews(path):
@@ -98,7 +113,12 @@ def _histogram(probabilities):
     return fig
 
 
-def build_sentiment_tab(classifier):
+def build_sentiment_tab(classifier, explanation="gradients", batching=True):
+    explain = explainer(classifier, explanation, batching)
+    # Batched requests wait for the worker together (its one call per batch is the compute), so they
+    # need slots of their own; unbatched ones share the model group's two slots, one per core.
+    slots = dict(concurrency_id="classify", concurrency_limit=2 * BATCH_SIZE) if batching else dict(
+        concurrency_id=CONCURRENCY_GROUP)
     with gr.Row():
         with gr.Column():
             review = gr.Textbox(label="Review", lines=6, max_lines=20, placeholder="Paste a movie review…")
@@ -108,14 +128,11 @@ def build_sentiment_tab(classifier):
             label = gr.Label(label="Sentiment", num_top_classes=2)
             words = gr.HighlightedText(label="Which words pushed the decision", combine_adjacent=False,
                                        show_legend=True, color_map=COLORS)
-            gr.Markdown(
-                "*Occlusion: a word's effect is how much P(positive) falls when that word is removed; "
-                "\"strongly\" marks effects at least half the strongest word's, small ones stay uncoloured.*"
-            )
-    button.click(lambda text: classify(classifier, text), inputs=review, outputs=[label, words], api_name="classify",
-                 concurrency_id=CONCURRENCY_GROUP)
-    review.submit(lambda text: classify(classifier, text), inputs=review, outputs=[label, words],
-                  api_visibility="private")
+            gr.Markdown(METHOD_NOTES[explanation])
+    button.click(lambda text: classify(explain, text), inputs=review, outputs=[label, words], api_name="classify",
+                 **slots)
+    review.submit(lambda text: classify(explain, text), inputs=review, outputs=[label, words],
+                  api_visibility="private", **slots)
     with gr.Accordion("Many reviews at once: upload a file", open=False):
         with gr.Row():
             upload = gr.File(label=".txt (one review per line) or .csv (a 'text' column)",

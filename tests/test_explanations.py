@@ -1,0 +1,98 @@
+"""Word contributions: integrated gradients (LSTMs differentiated by hand) and occlusion."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from textlstm import adversarial, explanations, preprocessing, sentiment_model
+from textlstm.config import SentimentConfig
+from textlstm.errors import TextLSTMError
+from textlstm.sentiment_classifier import SentimentClassifier
+
+WORDS = "a the film was not bad good great awful never boring i it at all".split()
+TEXT = "Not a bad film at all... I was never bored!"
+
+
+def tiny_classifier(**overrides):
+    """A randomly initialised classifier (no training needed: the checks are about the maths)."""
+    config = dataclasses.replace(SentimentConfig(), max_tokens=40, sequence_length=12, embedding_dim=8, lstm_units=6,
+                                 dense_units=5, **overrides)
+    vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length, ["", "[UNK]", *WORDS])
+    keras_utils = __import__("keras").utils
+    keras_utils.set_random_seed(3)
+    model = sentiment_model.build_sentiment_model(config, vectorizer.vocabulary_size())
+    return SentimentClassifier(sentiment_model.build_end_to_end(vectorizer, model), config)
+
+
+def autodiff_scores(classifier, texts, steps):
+    """The same integrated gradients, differentiated by TensorFlow through Keras' own layers."""
+    config = classifier.config
+    net = sentiment_model.trained_part(classifier.model)
+    twin = adversarial.build_perturbable(config, net)
+    ids = tf.constant(classifier.token_ids(texts))
+    vectors = net.get_layer("embedding")(ids) * tf.cast(ids != 0, tf.float32)[..., None]
+    total = 0.0
+    for k in range(steps):
+        shift = ((k + 0.5) / steps - 1.0) * vectors
+        with tf.GradientTape() as tape:
+            tape.watch(shift)
+            p = twin([ids, shift])[:, 0]
+        total += tape.gradient(p, shift)
+    return tf.reduce_sum(vectors * total / steps, axis=-1).numpy()
+
+
+@pytest.mark.parametrize("overrides", [dict(bidirectional=True, pooling="max_mean"),
+                                       dict(bidirectional=False, lstm_layers=2, pooling="max"),
+                                       dict(bidirectional=True, lstm_layers=2, pooling="mean", pool_relu=True)])
+def test_hand_written_gradients_equal_tensorflows(overrides):
+    classifier = tiny_classifier(**overrides)
+    texts = [TEXT, "great film", "it was awful awful awful and boring, not good at all the film"]
+    ig = explanations.IntegratedGradients(classifier, steps=3)
+    p, scores = ig.scores(texts)
+    np.testing.assert_allclose(p, classifier.predict_proba(texts), atol=1e-5)
+    expected = autodiff_scores(classifier, texts, steps=3)  # (N, sequence_length)
+    np.testing.assert_allclose(scores, expected[:, : scores.shape[1]], atol=1e-5)
+    assert not np.any(expected[:, scores.shape[1]:])  # what was cut off was padding: no score
+
+
+def test_scores_add_up_to_the_change_from_the_baseline():
+    """Completeness (Sundararajan et al.): with many path points the scores sum to P(x) - P(0)."""
+    classifier = tiny_classifier()
+    p, scores = explanations.IntegratedGradients(classifier, steps=256).scores([TEXT])
+    ids = tf.constant(classifier.token_ids([TEXT]))
+    twin = adversarial.build_perturbable(classifier.config, sentiment_model.trained_part(classifier.model))
+    vectors = twin.get_layer("embedding")(ids)
+    baseline = float(twin([ids, -vectors])[0, 0])  # every word vector zeroed
+    assert abs(scores.sum() - (p[0] - baseline)) < 1e-3
+
+
+def test_words_map_back_to_what_was_typed():
+    pieces, token_piece = explanations.words_of("Not  a bad\tfilm -- at\u00a0all!")
+    assert "".join(pieces) == "Not  a bad\tfilm -- at\u00a0all!"
+    assert [pieces[i] for i in token_piece] == ["Not", "a", "bad", "film", "at\u00a0all!"]  # "--" makes no token
+    classifier = tiny_classifier()
+    for method in explanations.METHODS:
+        (p, highlighted), = classifier.explain([TEXT], method=method)
+        assert "".join(piece for piece, _ in highlighted) == TEXT
+        scored = [s for _, s in highlighted if s is not None]
+        assert len(scored) == 10 and max(abs(s) for s in scored) == 1.0
+        assert abs(p - classifier.predict_proba([TEXT])[0]) < 1e-5
+
+
+def test_words_past_the_window_are_not_scored():
+    classifier = tiny_classifier()  # reads 12 tokens
+    text = " ".join(["great"] * 15)
+    for method in explanations.METHODS:
+        (_, highlighted), = classifier.explain([text], method=method)
+        scores = [s for piece, s in highlighted if not piece.isspace()]
+        assert all(s is not None for s in scores[:12]) and scores[12:] == [None] * 3
+
+
+def test_bad_method_and_texts_get_one_clear_error():
+    classifier = tiny_classifier()
+    with pytest.raises(TextLSTMError, match=r"^method must be one of gradients, occlusion; got 'shap'$"):
+        classifier.explain(["a film"], method="shap")
+    with pytest.raises(TextLSTMError, match="has no word"):
+        classifier.explain(["!!!"])

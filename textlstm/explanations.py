@@ -1,0 +1,168 @@
+"""Which words pushed the sentiment decision, mapped back to the words the user typed.
+
+Two methods, same output: (P(positive), [(piece, score or None), ...]) where the pieces are the
+text's words and the whitespace between them, in order, and a word's score is its push towards
+"positive" (negative: towards "negative"), scaled so the strongest word is ±1.
+
+- "gradients" (default): integrated gradients (Sundararajan, Taly & Yan 2017) along the word
+  vectors, from all-zero vectors (same words, same mask, no meaning) to the review's own. The
+  path's STEPS points and the review itself are one batch: one forward and one backward pass,
+  the LSTMs' backward pass written out (lstm_math.py) because TensorFlow's own is ~20x slower here.
+  A token's score is sum_e x_e * mean_k dP/dx_e(alpha_k x); with many points the scores add up
+  to P(review) - P(zero vectors) (tests check it). One point (the midpoint) is the default: it
+  agrees with occlusion more than the exact integral does, at the least cost.
+- "occlusion": P(review) - P(review without the word), one forward pass per word: the reference
+  the gradients are checked against (benchmarks/explanations.py).
+
+Words past the model's window (`sequence_length` tokens) are not read: their score is None.
+"""
+
+import re
+import string
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from textlstm import lstm_math, sentiment_model
+from textlstm.errors import TextLSTMError
+
+METHODS = ("gradients", "occlusion")
+STEPS = 1  # path points: 1 (the midpoint) agrees with occlusion best and costs least (benchmarks/explanations.py)
+LENGTH_BUCKET = 32  # trimmed lengths round up to this: few distinct shapes, few compiles
+GRADIENT_ROWS = 512  # path points per backward pass (reviews x (STEPS + 1)): bounds memory
+OCCLUSION_BATCH = 64  # variants per forward pass
+# TensorFlow's whitespace split (TextVectorization's) is ASCII-only: "a\u00a0b" is one token.
+_ASCII_SPACE = re.compile(r"([ \t\n\v\f\r]+)")
+_NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def check_method(method):
+    if method not in METHODS:
+        raise TextLSTMError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    return method
+
+
+def words_of(text: str):
+    """-> (pieces, token_piece): the text cut into words and spaces, and for each model token (in
+    order) the index of the piece it comes from. A piece holds no ASCII space, so it makes at most
+    one token; punctuation alone makes none (TextVectorization strips it)."""
+    pieces = [p for p in _ASCII_SPACE.split(text) if p]
+    token_piece = [i for i, p in enumerate(pieces) if not _ASCII_SPACE.fullmatch(p) and p.translate(_NO_PUNCTUATION)]
+    return pieces, token_piece
+
+
+def _scaled(pieces, token_piece, token_scores, window):
+    """Per-piece scores (None where unread) scaled so the strongest is ±1."""
+    scores = {i: float(token_scores[k]) for k, i in enumerate(token_piece[:window])}
+    scale = max([abs(s) for s in scores.values()] + [1e-6])
+    return [(piece, round(scores[i] / scale, 3) if i in scores else None) for i, piece in enumerate(pieces)]
+
+
+def _power_of_4(n):
+    """1, 4, 16, 64, ...: batch sizes an explanation pads to (each new shape costs a compile and memory)."""
+    size = 1
+    while size < n:
+        size *= 4
+    return size
+
+
+class GivenValues(keras.layers.Layer):
+    """[computed (B, T, D) with its mask, given (B, T, D)] -> given, with the computed mask. Inside a
+    tf.function the computed values are then never evaluated (graph pruning): the head runs alone."""
+
+    def call(self, inputs):
+        return inputs[1]
+
+    def compute_mask(self, inputs, mask=None):
+        return None if mask is None else mask[0]
+
+
+class IntegratedGradients:
+    """`IntegratedGradients(classifier).explain_batch(texts)` -> [(P(positive), pieces), ...].
+
+    The LSTMs run by hand (lstm_math.py: forward, then backpropagation through time written out);
+    the pooling and dense head are the model's own layers, differentiated by TensorFlow.
+    """
+
+    def __init__(self, classifier, steps=STEPS):  # steps: path points (midpoints of equal parts)
+        self.classifier, self.steps = classifier, steps
+        config = classifier.config
+        if config is None or config.pooling == "last":
+            raise TextLSTMError("gradient explanations need a pooled model (pooling max, mean or max_mean)")
+        trained = sentiment_model.trained_part(classifier.model)
+        self.window = config.sequence_length
+        self._pad_inert = sentiment_model.padding_is_inert(config)
+        net = sentiment_model.build_sentiment_model(config, trained.get_layer("embedding").input_dim,
+                                                    variable_length=True)
+        net.set_weights(trained.get_weights())
+        embedding = net.get_layer("embedding")
+        ids_in = keras.Input(shape=(None,), dtype="int32")
+        given = keras.Input(shape=(None, config.lstm_units * (2 if config.bidirectional else 1)))
+        head = keras.Model([ids_in, given], sentiment_model._classify(  # [ids, last LSTM's outputs] -> P
+            config, ids_in, lambda name, make: net.get_layer(name), on_sequence=lambda x: GivenValues()([x, given])))
+        alphas = tf.constant([(k + 0.5) / steps for k in range(steps)] + [1.0])  # (S+1,): the path, then the review
+
+        def attribute(ids):  # (B, T) int32 -> (P(positive) (B,), token scores (B, T))
+            batch, length = tf.shape(ids)[0], tf.shape(ids)[1]
+            mask = tf.cast(ids != 0, tf.float32)  # (B, T)
+            vectors = embedding(ids) * mask[..., None]  # (B, T, E)
+            rows = tf.repeat(ids, steps + 1, axis=0)  # (R = B*(S+1), T)
+            path = tf.reshape(alphas[None, :, None, None] * vectors[:, None], [batch * (steps + 1), length, -1])  # (R, T, E)
+            sequence, states = lstm_math.stack_forward(net, config, path, tf.repeat(mask, steps + 1, axis=0))  # (R, T, D)
+            with tf.GradientTape() as tape:
+                tape.watch(sequence)
+                p = head([rows, sequence], training=False)[:, 0]  # (R,)
+            d_path = lstm_math.stack_backward(net, config, states, tape.gradient(p, sequence))  # (R, T, E)
+            d_path = tf.reshape(d_path, [batch, steps + 1, length, -1])[:, :steps]  # (B, S, T, E)
+            scores = tf.reduce_sum(vectors * tf.reduce_mean(d_path, axis=1), axis=-1)  # (B, T)
+            return tf.reshape(p, [batch, steps + 1])[:, steps], scores
+
+        self._attribute = tf.function(attribute, jit_compile=True, reduce_retracing=True)
+
+    def _ids(self, texts):
+        """Vectorized texts, trailing padding cut where that is exact (see padding_is_inert)."""
+        ids = self.classifier.token_ids(texts)  # (B, window)
+        used = int((ids != 0).sum(axis=1).max(initial=0))
+        # Without a ReLU after the max pool, a backward LSTM's zero outputs on padding join the max:
+        # one padded step does exactly what many do, so keep at least one.
+        keep = used if self._pad_inert else used + 1
+        return ids[:, : min(ids.shape[1], -(-keep // LENGTH_BUCKET) * LENGTH_BUCKET)]
+
+    def scores(self, texts):
+        """(P(positive) (N,), token scores (N, T)) for texts already checked."""
+        ids = self._ids(texts)
+        per_pass = max(1, GRADIENT_ROWS // (self.steps + 1))
+        probabilities, scores = [], []
+        for start in range(0, len(texts), per_pass):
+            chunk = ids[start : start + per_pass]
+            n = len(chunk)
+            filler = np.zeros((_power_of_4(n) - n, ids.shape[1]), ids.dtype)  # few shapes, few compiles
+            filler[:, 0] = 1  # one (unknown) token each: no 0/0 in the masked mean
+            p, s = self._attribute(tf.constant(np.concatenate([chunk, filler])))
+            probabilities.append(p.numpy()[:n])
+            scores.append(s.numpy()[:n])
+        return np.concatenate(probabilities), np.concatenate(scores)
+
+    def explain_batch(self, texts):
+        probabilities, scores = self.scores(texts)
+        results = []
+        for text, p, token_scores in zip(texts, probabilities, scores):
+            pieces, token_piece = words_of(text)
+            results.append((float(p), _scaled(pieces, token_piece, token_scores, self.window)))
+        return results
+
+
+def occlusion(classifier, text: str):
+    """-> (P(positive), pieces): a word's score is how much P(positive) falls without it. A review
+    left with no word at all says nothing either way: it counts as P = 0.5."""
+    pieces, token_piece = words_of(text)
+    readable = token_piece[: classifier.config.sequence_length]
+    variants = ["".join(p for j, p in enumerate(pieces) if j != i) for i in readable]
+    scored = [k for k, v in enumerate(variants) if v.translate(_NO_PUNCTUATION).strip()]
+    base = float(classifier.predict_proba([text])[0])
+    occluded = np.full(len(variants), 0.5)
+    for start in range(0, len(scored), OCCLUSION_BATCH):
+        batch = scored[start : start + OCCLUSION_BATCH]
+        occluded[batch] = classifier.predict_proba([variants[k] for k in batch])
+    return base, _scaled(pieces, token_piece, base - occluded, classifier.config.sequence_length)
