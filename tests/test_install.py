@@ -115,3 +115,4 @@ def test_demo_without_arguments(installed):
     finally:
         server.terminate()
         server.wait(timeout=30)
+

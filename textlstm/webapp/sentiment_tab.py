@@ -22,9 +22,9 @@ EXAMPLES = [
 
 
 METHOD_NOTES = {
-    "gradients": "*Integrated gradients: each word's share of the move from a review whose word vectors are all "
-                 "zero to this one; \"strongly\" marks shares at least half the strongest word's, small ones stay "
-                 "uncoloured.*",
+    "gradients": "*Integrated gradients: how hard each word's vector pushes P(positive), measured on the way from "
+                 "all-zero word vectors to this review; \"strongly\" marks pushes at least half the strongest "
+                 "word's, small ones stay uncoloured.*",
     "occlusion": "*Occlusion: a word's effect is how much P(positive) falls when that word is removed; "
                  "\"strongly\" marks effects at least half the strongest word's, small ones stay uncoloured.*",
 }
