@@ -100,15 +100,18 @@ def warm_client(url, length, index, kind):
         client = Client(url, verbose=False)
     else:
         client = url
-    for n, endpoint in enumerate(("classify", "generate")):
-        one_request(client, endpoint, length, seed=index * 100_000 + 99_000 + n)
+    one_round(client, length, seed=index * 100_000 + 99_000)
     return client
 
 
 def warm_again(client, length, index):
     time.sleep(0.02 * index)  # staggered: requests meet in batches of other sizes than the first round's
+    one_round(client, length, seed=index * 100_000 + 98_000)
+
+
+def one_round(client, length, seed):
     for n, endpoint in enumerate(("classify", "generate")):
-        one_request(client, endpoint, length, seed=index * 100_000 + 98_000 + n)
+        one_request(client, endpoint, length, seed=seed + n)
 
 
 def client_loop(client, stop_at, length, index, results, lock):

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -20,8 +21,7 @@ def tiny_classifier(**overrides):
     config = dataclasses.replace(SentimentConfig(), max_tokens=40, sequence_length=12, embedding_dim=8, lstm_units=6,
                                  dense_units=5, **overrides)
     vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length, ["", "[UNK]", *WORDS])
-    keras_utils = __import__("keras").utils
-    keras_utils.set_random_seed(3)
+    keras.utils.set_random_seed(3)
     model = sentiment_model.build_sentiment_model(config, vectorizer.vocabulary_size())
     return SentimentClassifier(sentiment_model.build_end_to_end(vectorizer, model), config)
 

@@ -30,16 +30,13 @@ class PerturbedEmbedding(keras.layers.Layer):
         return None if mask is None else mask[0]
 
 
-def build_perturbable(config, model: keras.Model, at="embedding") -> keras.Model:
-    """[ids (B, T), perturbation (B, T, D)] -> P(positive): `model`'s own layers (shared weights),
-    with the perturbation added to the embedded words (at="embedding", D = embedding_dim) or to
-    the last LSTM's outputs (at="sequence", D = units x directions)."""
+def build_perturbable(config, model: keras.Model) -> keras.Model:
+    """[ids (B, T), perturbation (B, T, E)] -> P(positive): `model`'s own layers (shared weights),
+    with the perturbation added to the embedded words."""
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-    width = config.embedding_dim if at == "embedding" else config.lstm_units * (2 if config.bidirectional else 1)
-    perturbation = keras.Input(shape=(None, width), name=f"{at}_perturbation")
-    add = lambda x: PerturbedEmbedding(name="perturbed")([x, perturbation])  # noqa: E731
+    perturbation = keras.Input(shape=(None, config.embedding_dim), name="embedding_perturbation")
     probability = sentiment_model._classify(config, ids, lambda name, make: model.get_layer(name),
-                                            **{f"on_{'embedded' if at == 'embedding' else 'sequence'}": add})
+                                            on_embedded=lambda x: PerturbedEmbedding(name="perturbed")([x, perturbation]))
     return keras.Model([ids, perturbation], probability, name="sentiment_lstm_perturbable")
 
 

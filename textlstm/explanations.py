@@ -26,10 +26,10 @@ import tensorflow as tf
 
 from textlstm import lstm_math, sentiment_model
 from textlstm.errors import TextLSTMError
+from textlstm.validation import has_word
 
 METHODS = ("gradients", "occlusion")
 STEPS = 1  # path points: 1 (the midpoint) agrees with occlusion best and costs least (benchmarks/explanations.py)
-LENGTH_BUCKET = 32  # trimmed lengths round up to this: few distinct shapes, few compiles
 GRADIENT_ROWS = 512  # path points per backward pass (reviews x (STEPS + 1)): bounds memory
 OCCLUSION_BATCH = 64  # variants per forward pass
 # TensorFlow's whitespace split (TextVectorization's) is ASCII-only: "a\u00a0b" is one token.
@@ -90,12 +90,9 @@ class IntegratedGradients:
         config = classifier.config
         if config is None or config.pooling == "last":
             raise TextLSTMError("gradient explanations need a pooled model (pooling max, mean or max_mean)")
-        trained = sentiment_model.trained_part(classifier.model)
         self.window = config.sequence_length
         self._pad_inert = sentiment_model.padding_is_inert(config)
-        net = sentiment_model.build_sentiment_model(config, trained.get_layer("embedding").input_dim,
-                                                    variable_length=True)
-        net.set_weights(trained.get_weights())
+        net = classifier.variable_length_model()
         embedding = net.get_layer("embedding")
         ids_in = keras.Input(shape=(None,), dtype="int32")
         given = keras.Input(shape=(None, config.lstm_units * (2 if config.bidirectional else 1)))
@@ -127,7 +124,7 @@ class IntegratedGradients:
         # Without a ReLU after the max pool, a backward LSTM's zero outputs on padding join the max:
         # one padded step does exactly what many do, so keep at least one.
         keep = used if self._pad_inert else used + 1
-        return ids[:, : min(ids.shape[1], -(-keep // LENGTH_BUCKET) * LENGTH_BUCKET)]
+        return ids[:, : sentiment_model.bucketed(keep, ids.shape[1])]
 
     def scores(self, texts):
         """(P(positive) (N,), token scores (N, T)) for texts already checked."""
@@ -159,7 +156,7 @@ def occlusion(classifier, text: str):
     pieces, token_piece = words_of(text)
     readable = token_piece[: classifier.config.sequence_length]
     variants = ["".join(p for j, p in enumerate(pieces) if j != i) for i in readable]
-    scored = [k for k, v in enumerate(variants) if v.translate(_NO_PUNCTUATION).strip()]
+    scored = [k for k, v in enumerate(variants) if has_word(v)]
     base = float(classifier.predict_proba([text])[0])
     occluded = np.full(len(variants), 0.5)
     for start in range(0, len(scored), OCCLUSION_BATCH):

@@ -12,7 +12,7 @@ from textlstm import presets
 from textlstm.config import config_from_dict
 from textlstm.errors import TextLSTMError
 
-MODEL_FILE = "model.keras"
+MODEL_FILE = presets.MODEL_FILE
 
 
 def model_folder(path) -> str:

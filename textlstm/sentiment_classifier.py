@@ -10,7 +10,6 @@ from textlstm.data import LABEL_NAMES
 from textlstm.validation import check_texts
 
 INFERENCE_BATCH = 256  # reviews per forward pass; bounds memory for big batches
-LENGTH_BUCKET = 32  # trimmed lengths round up to this: few distinct shapes, few XLA compiles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,15 +39,17 @@ class SentimentClassifier:
             lambda text: tf.cast(sentiment_model.vectorizer_part(model)(text), tf.int32),
             input_signature=[tf.TensorSpec([None], tf.string)],
         )
-        trained = sentiment_model.trained_part(model)
+        self._any_length = None  # variable_length_model(), built on first use
         self._trim = config is not None and sentiment_model.padding_is_inert(config)
-        if self._trim:  # the same weights behind an input of any length
-            trained_any_length = sentiment_model.build_sentiment_model(
-                config, trained.get_layer("embedding").input_dim, variable_length=True)
-            trained_any_length.set_weights(trained.get_weights())
-            trained = trained_any_length
+        trained = self.variable_length_model() if self._trim else sentiment_model.trained_part(model)
         self._ids_forward = tf.function(lambda ids: trained(ids, training=False)[:, 0], jit_compile=True)
         self._gradients = None  # explanations.IntegratedGradients, built on first use
+
+    def variable_length_model(self):
+        """The ids -> P(positive) model with an Input of any length (shared by the explanations)."""
+        if self._any_length is None:
+            self._any_length = sentiment_model.variable_length_copy(self.config, sentiment_model.trained_part(self.model))
+        return self._any_length
 
     def token_ids(self, texts) -> np.ndarray:
         """The model's token ids for checked texts: (N, sequence_length) int32, right-padded with 0."""
@@ -58,7 +59,7 @@ class SentimentClassifier:
         ids = self.token_ids(texts)  # (B, T)
         if self._trim:
             used = int((ids != 0).any(axis=0).nonzero()[0].max(initial=0)) + 1
-            ids = ids[:, : min(ids.shape[1], -(-used // LENGTH_BUCKET) * LENGTH_BUCKET)]
+            ids = ids[:, : sentiment_model.bucketed(used, ids.shape[1])]
         batch = len(texts)
         padded = 1 << (batch - 1).bit_length()  # next power of two
         ids = np.concatenate([ids, np.zeros((padded - batch, ids.shape[1]), ids.dtype)])

@@ -120,6 +120,21 @@ def build_end_to_end(vectorizer, model: keras.Model) -> keras.Model:
     return keras.Model(text, probability, name="sentiment_end_to_end")
 
 
+LENGTH_BUCKET = 32  # trimmed lengths round up to this: few distinct shapes, few XLA compiles
+
+
+def bucketed(length: int, limit: int) -> int:
+    """`length` rounded up to a multiple of LENGTH_BUCKET, at most `limit` (the padded width)."""
+    return min(limit, -(-length // LENGTH_BUCKET) * LENGTH_BUCKET)
+
+
+def variable_length_copy(config, trained: keras.Model) -> keras.Model:
+    """The same weights behind an input of any length (trained models have a fixed-width Input)."""
+    copy = build_sentiment_model(config, trained.get_layer("embedding").input_dim, variable_length=True)
+    copy.set_weights(trained.get_weights())
+    return copy
+
+
 def padding_is_inert(config) -> bool:
     """True when trailing padding cannot change the output, so inference may skip it.
 

@@ -11,6 +11,8 @@ import concurrent.futures
 import queue
 import threading
 
+import tensorflow as tf
+
 MAX_BATCH = 16  # reviews per explanation call: 16 x (STEPS + 1) rows is ~1 s of CPU at most
 MAX_WAIT = 0.005  # seconds a worker waits for company after the first request: unnoticeable alone
 
@@ -100,16 +102,12 @@ class GenerationBatcher:
             new.append(row)
         if not new:
             return rows, states, logits
-        import tensorflow as tf
-
         new_states, new_logits = self.sampler.start(tf.constant([row.prompt for row in new]))
         if rows:
             new_states, new_logits = tf.concat([states, new_states], axis=2), tf.concat([logits, new_logits], axis=0)
         return rows + new, new_states, new_logits
 
     def _work(self):
-        import tensorflow as tf
-
         rows, states, logits = [], None, None
         while True:
             try:
