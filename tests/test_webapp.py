@@ -64,6 +64,18 @@ def test_first_release_configuration_still_serves(sentiment_run, charlm_run):
         demo.close()
 
 
+def test_gradio_summarises_its_events_rarely(sentiment_run, charlm_run, monkeypatch):
+    """Gradio rebuilt a table of its last 10,000 events after each one, growing memory under load
+    (webapp.GRADIO_ANALYTICS): the demo's setting must reach Gradio's queue, and the environment's win."""
+    from textlstm import webapp
+
+    for name in webapp.GRADIO_ANALYTICS:
+        monkeypatch.delenv(name, raising=False)
+    assert webapp.build_app(sentiment_run, charlm_run)._queue.ANALYTICS_MAX_EVENTS == 1000
+    monkeypatch.setenv("GRADIO_ANALYTICS_MAX_EVENTS", "50")
+    assert webapp.build_app(sentiment_run, charlm_run)._queue.ANALYTICS_MAX_EVENTS == 50
+
+
 def test_classify_file_returns_csv(client, tmp_path):
     import csv
 

@@ -21,6 +21,11 @@ MAX_THREADS = 80  # batched requests wait in threads (2 x 16 per endpoint) while
 # stateless API call is a session of its own: 10,000 by default, ~2 GB. No tab keeps gr.State, so
 # the least recently used sessions can go; as many as the queue holds requests is plenty.
 MAX_SESSIONS = QUEUE_SIZE
+# After every event, Gradio rebuilds a pandas table of its last 10,000 events to summarise them for
+# its monitoring page. Under load those rebuilds used CPU and fragmented the server's per-thread heaps
+# (benchmarks/load_test.py, 60 s: resident memory +15% with them, +4% without).
+# Summarise the last 1,000 events once every 1,000 instead; the environment can still say otherwise.
+GRADIO_ANALYTICS = {"GRADIO_ANALYTICS_MAX_EVENTS": "1000", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -86,6 +91,8 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
         raise TextLSTMError("no model to serve: give --sentiment-model and/or --generator-model")
     classifier = load_classifier(sentiment_model) if sentiment_model else None
     generator = load_generator(generator_model) if generator_model else None
+    for name, value in GRADIO_ANALYTICS.items():  # read by gr.Blocks' queue when it is made
+        os.environ.setdefault(name, value)
     with gr.Blocks(title="textlstm") as demo:
         gr.Markdown(_header(classifier, generator))
         with gr.Tabs():
