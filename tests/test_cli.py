@@ -70,3 +70,24 @@ def test_errors_are_one_clear_line(args, words, cli_env):
 def test_generate_bad_parameter(charlm_run, cli_env):
     r = run(["generate", charlm_run, "--top-p", "1.5"], cli_env, timeout=120)
     assert r.returncode == 2 and "top_p" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_trace_prints_json_and_writes_npz(charlm_run, sentiment_run, tmp_path, cli_env):
+    import numpy as np
+
+    text = "ROMEO:\nlove doth the night.\n"
+    r = run(["trace", charlm_run, text, "--json", "--digits", "6"], cli_env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    trace = json.loads(r.stdout)
+    expected = textlstm.load_generator(charlm_run).trace(text)
+    assert trace["pieces"] == list(text) and len(trace["layers"]) == 2
+    np.testing.assert_allclose(trace["layers"][1]["hidden"], expected.layer(1).hidden, atol=1e-6)
+    out = str(tmp_path / "review.npz")
+    r = run(["trace", sentiment_run, "--out", out], cli_env, input="a wonderful moving film\n")
+    assert r.returncode == 0 and r.stdout == "", r.stderr[-2000:]
+    with np.load(out) as saved:
+        assert list(saved["pieces"]) == ["a", "wonderful", "moving", "film"] and "0_backward_cell" in saved
+    r = run(["trace", sentiment_run, "!!!"], cli_env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "textlstm trace: error: text has no word: it needs at least one " \
+        "word: a character that is neither a space nor punctuation"

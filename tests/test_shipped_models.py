@@ -99,3 +99,25 @@ def test_the_tf_tutorials_snippet_with_the_documented_call():
         np.testing.assert_allclose(predictions, documented[0], atol=1e-6)
     with pytest.raises(ValueError):  # if Keras starts accepting this, update the README's sentence
         model.predict(np.array([sample_text]), verbose=0)
+
+
+def test_traces_of_the_shipped_models_equal_their_keras_layers():
+    """trace()'s hidden states are what the shipped models' own LSTM layers output (<= 1e-5)."""
+    import numpy as np
+    from test_trace import check_cell_equations, keras_char_outputs, keras_word_outputs
+
+    import textlstm
+
+    generator = textlstm.load_generator(os.path.join(SHIPPED, "shakespeare_char"))
+    text = "ROMEO:\nBut, soft! what light through yonder window breaks?\nIt is the east, and Juliet is the sun.\n"
+    trace = generator.trace(text)
+    for t, expected in zip(trace.layers, keras_char_outputs(generator, text), strict=True):
+        np.testing.assert_allclose(t.hidden, expected, atol=1e-5)
+    check_cell_equations(trace)
+    classifier = textlstm.load_sentiment(os.path.join(SHIPPED, "imdb_sentiment"))
+    review = "Not a bad film at all. I was never bored, though the ending drags."
+    trace = classifier.trace(review)
+    (expected,) = keras_word_outputs(classifier, review)  # one BiLSTM layer
+    np.testing.assert_allclose(np.concatenate([trace.layer(0, "forward").hidden, trace.layer(0, "backward").hidden],
+                                              axis=-1), expected, atol=1e-5)
+    check_cell_equations(trace)

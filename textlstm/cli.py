@@ -9,6 +9,7 @@ import json
 import os
 import sys
 
+from textlstm import load_generator, load_sentiment
 from textlstm.errors import TextLSTMError
 
 
@@ -56,6 +57,14 @@ def build_parser():
     p.add_argument("--seed", type=int, help="same seed and settings -> same text")
     p.add_argument("--stop", help="stop before this string")
     p.add_argument("--continuation-only", action="store_true", help="do not repeat the prompt")
+
+    p = sub.add_parser("trace", help="every gate and state of a model's LSTMs on a text (JSON or .npz)")
+    p.add_argument("run_dir", help="model name (shakespeare_char, imdb_sentiment), model folder or run dir")
+    p.add_argument("text", nargs="?", help="the text (default: --file, or stdin)")
+    p.add_argument("--file", help="read the text from this file")
+    p.add_argument("--json", action="store_true", help="print the whole trace as JSON")
+    p.add_argument("--out", help="write the trace to this .npz file")
+    p.add_argument("--digits", type=int, default=4, help="decimals in --json (default: %(default)s)")
 
     p = sub.add_parser("export", help="write a TF Serving SavedModel: OUT/<version>/")
     p.add_argument("run_dir")
@@ -201,7 +210,30 @@ def cmd_generate(args):
             print("-" * 40)
 
 
+def cmd_trace(args):
+    from textlstm import loading
+
+    if args.file and not os.path.isfile(args.file):
+        raise TextLSTMError(f"--file {args.file} does not exist")
+    if args.text is None:
+        with open(args.file, encoding="utf-8", errors="replace") if args.file else sys.stdin as f:
+            args.text = f.read()
+    kind = loading.load_folder_config(loading.model_folder(args.run_dir)).kind
+    model = (load_generator if kind == "charlm" else load_sentiment)(args.run_dir)
+    trace = model.trace(args.text)
+    if args.out:
+        trace.save(args.out)
+    if args.json:
+        print(json.dumps(trace.to_dict(digits=args.digits)))
+    elif not args.out or trace.note:
+        print(f"{trace.steps} {trace.unit}s; " + ", ".join(f"layer {t.layer} {t.direction}: {t.units} units"
+                                                           for t in trace.layers))
+        if trace.note:
+            print(f"note: {trace.note}")
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate,
+            "trace": cmd_trace,
             "export": cmd_export, "demo": cmd_demo}
 
 

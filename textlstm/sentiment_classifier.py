@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from textlstm import explanations, loading, sentiment_model
+from textlstm import explanations, loading, sentiment_model, trace
 from textlstm.data import LABEL_NAMES
 from textlstm.validation import check_texts
 
@@ -44,6 +44,7 @@ class SentimentClassifier:
         trained = self.variable_length_model() if self._trim else sentiment_model.trained_part(model)
         self._ids_forward = tf.function(lambda ids: trained(ids, training=False)[:, 0], jit_compile=True)
         self._gradients = None  # explanations.IntegratedGradients, built on first use
+        self._tracer = None  # trace.WordTracer, built on first use
 
     def variable_length_model(self):
         """The ids -> P(positive) model with an Input of any length (shared by the explanations)."""
@@ -99,3 +100,10 @@ class SentimentClassifier:
                 self._gradients = explanations.IntegratedGradients(self)
             results = self._gradients.explain_batch(items)
         return results[0] if single else results
+
+    def trace(self, text):
+        """Every gate, cell state and hidden state of the LSTMs on the words of `text` the model
+        reads (the first sequence_length): a trace.Trace, arrays of shape (words, units)."""
+        if self._tracer is None:
+            self._tracer = trace.WordTracer(self)
+        return self._tracer.trace(text)

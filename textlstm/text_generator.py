@@ -8,7 +8,7 @@ import os
 
 import tensorflow as tf
 
-from textlstm import loading
+from textlstm import loading, trace
 from textlstm.generation import CharSampler
 from textlstm.preprocessing import VOCABULARY_FILE, CharVocabulary
 from textlstm.validation import check_prompt, check_prompts, check_stop, generation_params
@@ -25,6 +25,7 @@ class TextGenerator:
         self.config = config
         self.metrics = metrics or {}
         self.sampler = CharSampler(model, vocabulary)
+        self._tracer = None  # trace.CharTracer, built on first use
 
     @classmethod
     def load(cls, path):
@@ -92,3 +93,10 @@ class TextGenerator:
                 sent = len(text) - hold
         if len(text) > sent:
             yield text[sent:]
+
+    def trace(self, text):
+        """Every gate, cell state and hidden state of the LSTMs on `text` read from a zero state
+        (its last 2,000 characters, as a prompt): a trace.Trace, arrays of shape (characters, units)."""
+        if self._tracer is None:
+            self._tracer = trace.CharTracer(self)
+        return self._tracer.trace(text)

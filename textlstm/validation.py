@@ -80,6 +80,18 @@ def _real(name, value):
     return value
 
 
+def check_index(name, value, count):
+    """An index from 0 to count - 1 (a layer, a cell): 'cell must be an integer from 0 to 447, got 448'."""
+    message = f"{name} must be an integer from 0 to {count - 1:,}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TextLSTMError(f"{message}, got {value!r}")
+    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+        raise TextLSTMError(f"{message}, got {value!r}")
+    if not 0 <= int(value) < count:
+        raise TextLSTMError(f"{message}, got {int(value)}")
+    return int(value)
+
+
 def check_length(length):
     return _integral("length", length)
 
