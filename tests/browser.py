@@ -37,3 +37,26 @@ def drive_demo(url, out_dir, review, prompt="ROMEO:", length="300"):
             return {"label": label.inner_text().strip(), "generated": output.input_value(), "screenshots": shots}
         finally:
             chromium.close()
+
+
+def drive_inside_tab(url, out_dir):
+    """Opens "Inside the LSTM", traces the default passage; returns the coloured pieces' background
+    colours (one per character shown) and a screenshot."""
+    from playwright.sync_api import sync_playwright
+
+    shot = os.path.join(out_dir, "inside.png")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url, wait_until="networkidle")
+            page.get_by_role("tab", name="Inside the LSTM").click()
+            page.get_by_role("button", name="Trace", exact=True).click()
+            pieces = page.locator(".score-token")  # HighlightedText: one span per scored piece
+            pieces.first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)  # the plot and table render after the text
+            page.screenshot(path=shot, full_page=True)
+            colours = pieces.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
+            return {"colours": colours, "screenshot": shot}
+        finally:
+            chromium.close()

@@ -123,6 +123,18 @@ def test_real_browser(server, tmp_path):
 
 
 @pytest.mark.slow
+def test_real_browser_inside_the_lstm(server, charlm_run, tmp_path):
+    if not os.path.exists(browser.CHROMIUM):
+        pytest.skip(reason=f"Chromium is not installed at {browser.CHROMIUM} (CI installs it: apt-get install chromium)")
+    from textlstm.webapp import inside_tab
+
+    seen = browser.drive_inside_tab(server, str(tmp_path))
+    assert len(seen["colours"]) == textlstm.load_generator(charlm_run).trace(inside_tab.PASSAGE).steps
+    assert len(set(seen["colours"])) > 10  # a gradient of colours, not one
+    assert os.path.getsize(seen["screenshot"]) > 10_000
+
+
+@pytest.mark.slow
 def test_load_benchmark_script_32_clients(tmp_path):
     """benchmarks/load_test.py on the shipped models, shortened to 10 s: no failed request, and
     the server's memory after the run within 10% of after warm-up (the script exits 1 otherwise)."""
@@ -135,3 +147,31 @@ def test_load_benchmark_script_32_clients(tmp_path):
                         "--seconds", "10", "--length", "100"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "| all |" in r.stdout and "| 0 |" in r.stdout.split("| all |")[1].split("\n")[0]
+
+
+def test_trace_endpoint_colours_the_text_and_refuses_bad_input(client, charlm_run, sentiment_run):
+    from gradio_client.exceptions import AppError
+
+    from textlstm.webapp import inside_tab
+
+    text = "ROMEO:\nlove doth the night.\n"
+    coloured, _, cells, _, summary = client.predict(inside_tab.CHARACTER, text, 1, "forward", "cell state", 3,
+                                                    api_name="/trace")
+    expected = textlstm.load_generator(charlm_run).trace(text).layer(1).cell[:, 3]
+    assert "".join(w["token"] for w in coloured) == text and summary["pieces"] == list(text)
+    assert [round(v, 4) for v in expected] == summary["cell"]
+    assert max(abs(w["class_or_confidence"]) for w in coloured) == 1.0  # scaled to the strongest step
+    assert len(cells["data"]) == inside_tab.TOP_CELLS
+    review = "not a bad film at all, i was never bored"
+    coloured, _, cells, pooled, summary = client.predict(inside_tab.SENTIMENT, review, 0, "backward", "forget gate",
+                                                         0, api_name="/trace")
+    assert "".join(w["token"] for w in coloured) == review and summary["direction"] == "backward"
+    assert [w["token"] for w in pooled] == [w for w, _ in textlstm.load_sentiment(sentiment_run).explain(review)[1]]
+    for args, words in [((inside_tab.CHARACTER, "", 0, "forward", "cell state", 0), "text needs at least one"),
+                        ((inside_tab.CHARACTER, text, 2, "forward", "cell state", 0), "layer must be an integer from 0 to 1, got 2"),
+                        ((inside_tab.CHARACTER, text, 0, "backward", "cell state", 0), "direction must be one of forward; got 'backward'"),
+                        ((inside_tab.CHARACTER, text, 0, "forward", "cell state", 32), "cell must be an integer from 0 to 31, got 32"),
+                        ((inside_tab.CHARACTER, text, 0, "forward", "mood", 0), "what must be one of cell state"),
+                        (("GPT", text, 0, "forward", "cell state", 0), "model must be one of")]:
+        with pytest.raises(AppError, match=words):
+            client.predict(*args, api_name="/trace")

@@ -13,6 +13,11 @@ text's words and the whitespace between them, in order, and a word's score is it
   agrees with occlusion more than the exact integral does, at the least cost.
 - "occlusion": P(review) - P(review without the word), one forward pass per word: the reference
   the gradients are checked against (benchmarks/explanations.py).
+- "pooling": which words the classifier's pooled features came from. A max-pooled feature is taken
+  from one step, a mean-pooled one from every step in equal parts; each feature's contribution to
+  the decision's log-odds (the feature times the log-odds' gradient with respect to it, through
+  the dense head) goes to the steps it came from. A step's score is sum_j S_tj * dz/dS_tj over the
+  last LSTM's outputs S, since the gradient of a max reaches only its winning step.
 
 Words past the model's window (`sequence_length` tokens) are not read: their score is None.
 """
@@ -28,7 +33,7 @@ from textlstm import lstm_math, sentiment_model
 from textlstm.errors import TextLSTMError
 from textlstm.validation import has_word
 
-METHODS = ("gradients", "occlusion")
+METHODS = ("gradients", "occlusion", "pooling")
 STEPS = 1  # path points: 1 (the midpoint) agrees with occlusion best and costs least (benchmarks/explanations.py)
 GRADIENT_ROWS = 512  # path points per backward pass (reviews x (STEPS + 1)): bounds memory
 OCCLUSION_BATCH = 64  # variants per forward pass
@@ -78,6 +83,29 @@ class GivenValues(keras.layers.Layer):
         return None if mask is None else mask[0]
 
 
+def _head(net, config):
+    """[ids, the last LSTM's outputs] -> P(positive): the model's own pooling and dense layers alone."""
+    ids_in = keras.Input(shape=(None,), dtype="int32")
+    given = keras.Input(shape=(None, config.lstm_units * (2 if config.bidirectional else 1)))
+    return keras.Model([ids_in, given], sentiment_model._classify(
+        config, ids_in, lambda name, make: net.get_layer(name), on_sequence=lambda x: GivenValues()([x, given])))
+
+
+def _pooled(config):
+    if config is None or config.pooling == "last":
+        raise TextLSTMError("gradient explanations need a pooled model (pooling max, mean or max_mean)")
+
+
+def trimmed_ids(classifier, texts):
+    """Vectorized texts, trailing padding cut where that is exact (see padding_is_inert)."""
+    ids = classifier.token_ids(texts)  # (B, window)
+    used = int((ids != 0).sum(axis=1).max(initial=0))
+    # Without a ReLU after the max pool, a backward LSTM's zero outputs on padding join the max:
+    # one padded step does exactly what many do, so keep at least one.
+    keep = used if sentiment_model.padding_is_inert(classifier.config) else used + 1
+    return ids[:, : sentiment_model.bucketed(keep, ids.shape[1])]
+
+
 class IntegratedGradients:
     """`IntegratedGradients(classifier).explain_batch(texts)` -> [(P(positive), pieces), ...].
 
@@ -88,16 +116,10 @@ class IntegratedGradients:
     def __init__(self, classifier, steps=STEPS):  # steps: path points (midpoints of equal parts)
         self.classifier, self.steps = classifier, steps
         config = classifier.config
-        if config is None or config.pooling == "last":
-            raise TextLSTMError("gradient explanations need a pooled model (pooling max, mean or max_mean)")
+        _pooled(config)
         self.window = config.sequence_length
-        self._pad_inert = sentiment_model.padding_is_inert(config)
         net = classifier.variable_length_model()
-        embedding = net.get_layer("embedding")
-        ids_in = keras.Input(shape=(None,), dtype="int32")
-        given = keras.Input(shape=(None, config.lstm_units * (2 if config.bidirectional else 1)))
-        head = keras.Model([ids_in, given], sentiment_model._classify(  # [ids, last LSTM's outputs] -> P
-            config, ids_in, lambda name, make: net.get_layer(name), on_sequence=lambda x: GivenValues()([x, given])))
+        embedding, head = net.get_layer("embedding"), _head(net, config)
         alphas = tf.constant([(k + 0.5) / steps for k in range(steps)] + [1.0])  # (S+1,): the path, then the review
 
         def attribute(ids):  # (B, T) int32 -> (P(positive) (B,), token scores (B, T))
@@ -117,18 +139,9 @@ class IntegratedGradients:
 
         self._attribute = tf.function(attribute, jit_compile=True, reduce_retracing=True)
 
-    def _ids(self, texts):
-        """Vectorized texts, trailing padding cut where that is exact (see padding_is_inert)."""
-        ids = self.classifier.token_ids(texts)  # (B, window)
-        used = int((ids != 0).sum(axis=1).max(initial=0))
-        # Without a ReLU after the max pool, a backward LSTM's zero outputs on padding join the max:
-        # one padded step does exactly what many do, so keep at least one.
-        keep = used if self._pad_inert else used + 1
-        return ids[:, : sentiment_model.bucketed(keep, ids.shape[1])]
-
     def scores(self, texts):
         """(P(positive) (N,), token scores (N, T)) for texts already checked."""
-        ids = self._ids(texts)
+        ids = trimmed_ids(self.classifier, texts)
         per_pass = max(1, GRADIENT_ROWS // (self.steps + 1))
         probabilities, scores = [], []
         for start in range(0, len(texts), per_pass):
@@ -148,6 +161,34 @@ class IntegratedGradients:
             pieces, token_piece = words_of(text)
             results.append((float(p), _scaled(pieces, token_piece, token_scores, self.window)))
         return results
+
+
+class PooledAccount:
+    """`PooledAccount(classifier).explain_batch(texts)` -> [(P(positive), pieces), ...]: the
+    "pooling" method of the module docstring, one forward pass and a backward pass through the head."""
+
+    def __init__(self, classifier):
+        self.classifier, config = classifier, classifier.config
+        _pooled(config)
+        net = classifier.variable_length_model()
+        embedding, head = net.get_layer("embedding"), _head(net, config)
+
+        def account(ids):  # (B, T) int32 -> (P(positive) (B,), step scores (B, T))
+            mask = tf.cast(ids != 0, tf.float32)  # (B, T)
+            sequence, _ = lstm_math.stack_forward(net, config, embedding(ids) * mask[..., None], mask)  # (B, T, D)
+            with tf.GradientTape() as tape:
+                tape.watch(sequence)
+                p = head([ids, sequence], training=False)[:, 0]  # (B,)
+                log_odds = tf.math.log(p) - tf.math.log1p(-p)
+            return p, tf.reduce_sum(sequence * tape.gradient(log_odds, sequence), axis=-1)
+
+        self._account = tf.function(account, reduce_retracing=True)
+
+    def explain_batch(self, texts):
+        ids = trimmed_ids(self.classifier, texts)
+        p, scores = (x.numpy() for x in self._account(tf.constant(ids)))
+        window = self.classifier.config.sequence_length
+        return [(float(p[k]), _scaled(*words_of(text), scores[k], window)) for k, text in enumerate(texts)]
 
 
 def occlusion(classifier, text: str):

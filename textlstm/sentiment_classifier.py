@@ -43,7 +43,7 @@ class SentimentClassifier:
         self._trim = config is not None and sentiment_model.padding_is_inert(config)
         trained = self.variable_length_model() if self._trim else sentiment_model.trained_part(model)
         self._ids_forward = tf.function(lambda ids: trained(ids, training=False)[:, 0], jit_compile=True)
-        self._gradients = None  # explanations.IntegratedGradients, built on first use
+        self._explainers = {}  # method -> explanations.IntegratedGradients / PooledAccount, built on first use
         self._tracer = None  # trace.WordTracer, built on first use
 
     def variable_length_model(self):
@@ -91,14 +91,17 @@ class SentimentClassifier:
         """Which words pushed the decision: (P(positive), [(piece, score or None), ...]) for a string,
         a list of them for a list. The pieces are the text's words and spaces, in order; scores are
         scaled so the strongest word is ±1, positive towards "positive"; None: not read. method:
-        "gradients" (integrated gradients, one batched pass) or "occlusion" (a pass per word)."""
+        "gradients" (integrated gradients, one batched pass), "occlusion" (a pass per word) or
+        "pooling" (the steps the pooled features came from, weighted by their part in the decision)."""
         items, single = check_texts(texts)
-        if explanations.check_method(method) == "occlusion":
+        method = explanations.check_method(method)
+        if method == "occlusion":
             results = [explanations.occlusion(self, text) for text in items]
         else:
-            if self._gradients is None:
-                self._gradients = explanations.IntegratedGradients(self)
-            results = self._gradients.explain_batch(items)
+            if method not in self._explainers:
+                self._explainers[method] = (explanations.IntegratedGradients if method == "gradients"
+                                            else explanations.PooledAccount)(self)
+            results = self._explainers[method].explain_batch(items)
         return results[0] if single else results
 
     def trace(self, text):

@@ -77,6 +77,7 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
     import gradio as gr
 
     from textlstm.webapp.generate_tab import build_generate_tab
+    from textlstm.webapp.inside_tab import build_inside_tab
     from textlstm.webapp.sentiment_tab import build_sentiment_tab
 
     def shipped_or_given(path, default):
@@ -102,6 +103,8 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
             if generator is not None:
                 with gr.Tab("Generate"):
                     build_generate_tab(generator, batching)
+            with gr.Tab("Inside the LSTM"):
+                build_inside_tab(classifier, generator)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 
