@@ -140,6 +140,24 @@ def test_quickstart_notebook_runs_headless(sentiment_run, charlm_run, monkeypatc
     assert "temperature 0.5" in outputs and "after one step" in outputs
 
 
+@pytest.mark.slow
+def test_inside_the_lstm_notebook_runs_headless(sentiment_run, charlm_run, monkeypatch):
+    """examples/inside_the_lstm.ipynb, executed top to bottom by nbclient (on the tiny runs here)."""
+    import nbclient
+    import nbformat
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    monkeypatch.setenv("TEXTLSTM_SENTIMENT_MODEL", sentiment_run)
+    monkeypatch.setenv("TEXTLSTM_GENERATOR_MODEL", charlm_run)
+    notebook = nbformat.read(os.path.join(repo, "examples", "inside_the_lstm.ipynb"), as_version=4)
+    nbclient.NotebookClient(notebook, timeout=300, startup_timeout=180, kernel_name="python3",
+                            resources={"metadata": {"path": os.path.join(repo, "examples")}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "characters;" in text and "r = " in text and "P(positive)" in text and "forget gate" in text
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # the heat map and the saturation plot
+
+
 def test_model_file_with_lambda_layer_is_refused(tmp_path):
     """safe_mode=True: a model file cannot run arbitrary code on load."""
     inputs = keras.Input((3,))

@@ -5,10 +5,11 @@ draws the text as a grid of coloured boxes (blue negative, red positive), as Kar
 show their cells, for model cards and notebooks.
 """
 
-import os
-import tempfile
+import io
 
 import numpy as np
+
+from textlstm.artifacts import atomic_write_bytes
 
 COLUMNS = 80  # characters per drawn line before a wrap
 SHOWN = {"\n": "\u21b5", " ": " "}  # a newline is drawn as ↵ (then the line breaks)
@@ -65,14 +66,10 @@ def save_png(pieces, values, path, title=""):
     import matplotlib.pyplot as plt
 
     fig = figure(pieces, values, title)
-    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".png.tmp")
+    buffer = io.BytesIO()
     try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=110)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+        fig.savefig(buffer, format="png", dpi=110)
     finally:
         plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
     return path

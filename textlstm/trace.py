@@ -11,13 +11,13 @@ layer's own weights (lstm_math.forward: Keras' cell equations written out); test
 """
 
 import dataclasses
-import os
-import tempfile
+import io
 
 import numpy as np
 import tensorflow as tf
 
 from textlstm import charlm_model, lstm_math, sentiment_model
+from textlstm.artifacts import atomic_write_bytes
 from textlstm.errors import TextLSTMError
 from textlstm.explanations import words_of
 from textlstm.validation import BLANK_RULE, PROMPT_CONTEXT, check_index, check_prompt, check_texts
@@ -76,16 +76,10 @@ class Trace:
         """An .npz with `pieces`, `tokens`, `note` and '{layer}_{direction}_{field}' arrays; written
         to a temporary file first, then renamed, so a reader never sees half of it."""
         arrays = {f"{t.layer}_{t.direction}_{f}": getattr(t, f) for t in self.layers for f in FIELDS}
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, temporary = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, pieces=np.array(self.pieces), tokens=np.array(self.tokens), note=np.array(self.note),
-                         unit=np.array(self.unit), **arrays)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        buffer = io.BytesIO()
+        np.savez(buffer, pieces=np.array(self.pieces), tokens=np.array(self.tokens), note=np.array(self.note),
+                 unit=np.array(self.unit), **arrays)
+        atomic_write_bytes(path, buffer.getvalue())
         return path
 
 
