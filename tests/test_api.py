@@ -119,40 +119,35 @@ def test_language_model_pretraining_then_classifier(review_dir, tmp_path):
     assert textlstm.load_sentiment(out).predict("a wonderful moving film").label in ("positive", "negative")
 
 
-@pytest.mark.slow
-def test_quickstart_notebook_runs_headless(sentiment_run, charlm_run, monkeypatch):
-    """examples/quickstart.ipynb, executed top to bottom by nbclient (on the tiny runs here)."""
+def run_notebook(name, sentiment_run, charlm_run, monkeypatch):
+    """examples/NAME executed top to bottom by nbclient on the tiny runs -> (seconds, code cells' outputs)."""
+    import time
+
     import nbclient
     import nbformat
 
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     monkeypatch.setenv("TEXTLSTM_SENTIMENT_MODEL", sentiment_run)
     monkeypatch.setenv("TEXTLSTM_GENERATOR_MODEL", charlm_run)
-    notebook = nbformat.read(os.path.join(repo, "examples", "quickstart.ipynb"), as_version=4)
+    notebook = nbformat.read(os.path.join(repo, "examples", name), as_version=4)
     client = nbclient.NotebookClient(notebook, timeout=300, startup_timeout=180, kernel_name="python3",
                                      resources={"metadata": {"path": os.path.join(repo, "examples")}})
-    import time
-
     start = time.perf_counter()
     client.execute()
-    assert time.perf_counter() - start < 120, "the notebook must run in under 2 minutes on CPU"
-    outputs = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs)
-    assert "temperature 0.5" in outputs and "after one step" in outputs
+    return time.perf_counter() - start, [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+
+
+@pytest.mark.slow
+def test_quickstart_notebook_runs_headless(sentiment_run, charlm_run, monkeypatch):
+    seconds, outputs = run_notebook("quickstart.ipynb", sentiment_run, charlm_run, monkeypatch)
+    assert seconds < 120, "the notebook must run in under 2 minutes on CPU"
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "temperature 0.5" in text and "after one step" in text
 
 
 @pytest.mark.slow
 def test_inside_the_lstm_notebook_runs_headless(sentiment_run, charlm_run, monkeypatch):
-    """examples/inside_the_lstm.ipynb, executed top to bottom by nbclient (on the tiny runs here)."""
-    import nbclient
-    import nbformat
-
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    monkeypatch.setenv("TEXTLSTM_SENTIMENT_MODEL", sentiment_run)
-    monkeypatch.setenv("TEXTLSTM_GENERATOR_MODEL", charlm_run)
-    notebook = nbformat.read(os.path.join(repo, "examples", "inside_the_lstm.ipynb"), as_version=4)
-    nbclient.NotebookClient(notebook, timeout=300, startup_timeout=180, kernel_name="python3",
-                            resources={"metadata": {"path": os.path.join(repo, "examples")}}).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    _, outputs = run_notebook("inside_the_lstm.ipynb", sentiment_run, charlm_run, monkeypatch)
     text = "".join(o.get("text", "") for o in outputs)
     assert "characters;" in text and "r = " in text and "P(positive)" in text and "forget gate" in text
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # the heat map and the saturation plot
