@@ -46,7 +46,7 @@ def test_gate_saturation_counts_shut_and_open_steps():
 
 def test_heat_map_scales_and_draws(tmp_path):
     assert heatmap.scaled(["a", "b", "c"], [2.0, -4.0, 0.0]) == [("a", 0.5), ("b", -1.0), ("c", 0.0)]
-    assert heatmap.scaled(["a"], [0.5], low=0.0, high=1.0) == [("a", 0.5)]
+    assert heatmap.scaled(["a"], [0.5], bound=1.0) == [("a", 0.5)]
     assert heatmap.scaled(["a"], [0.0]) == [("a", 0.0)]  # all zero: no division by zero
     path = heatmap.save_png(list(PLAY), np.arange(len(PLAY)) - 20.0, str(tmp_path / "cell.png"), title="a cell")
     with open(path, "rb") as f:

@@ -64,6 +64,12 @@ def _scaled(pieces, token_piece, token_scores, window):
     return [(piece, round(scores[i] / scale, 3) if i in scores else None) for i, piece in enumerate(pieces)]
 
 
+def _results(texts, probabilities, token_scores, window):
+    """[(P(positive), pieces with scaled scores)] per text, from per-token scores (N, T)."""
+    return [(float(p), _scaled(*words_of(text), scores, window))
+            for text, p, scores in zip(texts, probabilities, token_scores)]
+
+
 def _power_of_4(n):
     """1, 4, 16, 64, ...: batch sizes an explanation pads to (each new shape costs a compile and memory)."""
     size = 1
@@ -155,12 +161,7 @@ class IntegratedGradients:
         return np.concatenate(probabilities), np.concatenate(scores)
 
     def explain_batch(self, texts):
-        probabilities, scores = self.scores(texts)
-        results = []
-        for text, p, token_scores in zip(texts, probabilities, scores):
-            pieces, token_piece = words_of(text)
-            results.append((float(p), _scaled(pieces, token_piece, token_scores, self.window)))
-        return results
+        return _results(texts, *self.scores(texts), self.window)
 
 
 class PooledAccount:
@@ -185,10 +186,8 @@ class PooledAccount:
         self._account = tf.function(account, reduce_retracing=True)
 
     def explain_batch(self, texts):
-        ids = trimmed_ids(self.classifier, texts)
-        p, scores = (x.numpy() for x in self._account(tf.constant(ids)))
-        window = self.classifier.config.sequence_length
-        return [(float(p[k]), _scaled(*words_of(text), scores[k], window)) for k, text in enumerate(texts)]
+        p, scores = self._account(tf.constant(trimmed_ids(self.classifier, texts)))
+        return _results(texts, p.numpy(), scores.numpy(), self.classifier.config.sequence_length)
 
 
 def occlusion(classifier, text: str):

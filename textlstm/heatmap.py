@@ -15,11 +15,10 @@ COLUMNS = 80  # characters per drawn line before a wrap
 SHOWN = {"\n": "\u21b5", " ": " "}  # a newline is drawn as ↵ (then the line breaks)
 
 
-def scaled(pieces, values, low=None, high=None):
-    """[(piece, value in [-1, 1])]: 0 stays 0, the largest magnitude (or the given range) is ±1."""
+def scaled(pieces, values, bound=None):
+    """[(piece, value in [-1, 1])]: 0 stays 0, ±bound (default: the largest magnitude) is ±1."""
     values = np.asarray(values, dtype=float)
-    bound = max(abs(low or 0.0), abs(high or 0.0)) if low is not None or high is not None else np.abs(values).max()
-    bound = float(bound) or 1.0
+    bound = float(bound if bound is not None else np.abs(values).max()) or 1.0
     return [(piece, round(float(np.clip(v / bound, -1, 1)), 3)) for piece, v in zip(pieces, values)]
 
 

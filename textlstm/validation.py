@@ -60,13 +60,18 @@ def rule(name) -> str:
 
 def _integral(name, value):
     _, low, high, _ = RANGES[name]
+    return _integer(value, low, high, rule(name))
+
+
+def _integer(value, low, high, message):
+    """value as an int in [low, high], else one TextLSTMError: '{message}, got {value}'."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TextLSTMError(f"{rule(name)}, got {value!r}")
+        raise TextLSTMError(f"{message}, got {value!r}")
     if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-        raise TextLSTMError(f"{rule(name)}, got {value!r}")
+        raise TextLSTMError(f"{message}, got {value!r}")
     value = int(value)
     if not low <= value <= high:
-        raise TextLSTMError(f"{rule(name)}, got {value}")
+        raise TextLSTMError(f"{message}, got {value}")
     return value
 
 
@@ -82,14 +87,7 @@ def _real(name, value):
 
 def check_index(name, value, count):
     """An index from 0 to count - 1 (a layer, a cell): 'cell must be an integer from 0 to 447, got 448'."""
-    message = f"{name} must be an integer from 0 to {count - 1:,}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TextLSTMError(f"{message}, got {value!r}")
-    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-        raise TextLSTMError(f"{message}, got {value!r}")
-    if not 0 <= int(value) < count:
-        raise TextLSTMError(f"{message}, got {int(value)}")
-    return int(value)
+    return _integer(value, 0, count - 1, f"{name} must be an integer from 0 to {count - 1:,}")
 
 
 def check_length(length):

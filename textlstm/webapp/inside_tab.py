@@ -36,7 +36,7 @@ REVIEW = "Not a bad film at all. The plot is thin, but the acting is wonderful a
 CHARACTER, SENTIMENT = "Character model (Shakespeare)", "Sentiment model (reviews)"
 SHOWN = {"cell state": "cell", "hidden state": "hidden", "input gate": "input_gate",
          "forget gate": "forget_gate", "output gate": "output_gate", "candidate (tanh proposal)": "candidate"}
-GATE_RANGE = (0.0, 1.0)  # gates are sigmoids: coloured on their own scale, not the text's largest value
+GATE_BOUND = 1.0  # gates are sigmoids: coloured on their own scale (0 to 1), not the text's largest value
 TOP_CELLS = 8  # rows of the found-cells table
 
 
@@ -79,7 +79,7 @@ def inspect(classifier, generator, model, text, layer, direction, shown, cell):
         raise gr.Error(str(e)) from None
     values = getattr(chosen, SHOWN[shown])[:, cell]
     gate = SHOWN[shown].endswith("_gate")
-    coloured = heatmap.scaled(trace.pieces, values, *(GATE_RANGE if gate else (None, None)))
+    coloured = heatmap.scaled(trace.pieces, values, GATE_BOUND if gate else None)
     if trace.unit == "word":  # words with the spaces between them, as typed
         coloured = [piece for pair in zip(coloured, [(" ", None)] * len(coloured)) for piece in pair][:-1]
     cells = [[c["layer"], c["direction"], c["unit"], c["property"], c["correlation"]]
