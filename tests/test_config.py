@@ -22,6 +22,9 @@ def test_set_arguments_are_typed_from_the_dataclass():
     ({"pooling": "median"}, ["pooling", "max, mean, last"]),
     ({"lstm_units": "0"}, ["lstm_units", "positive"]),
     ({"epochs": "2.5"}, ["epochs"]),
+    ({"learning_rate_schedule": "linear"}, ["learning_rate_schedule", "plateau, cosine"]),
+    ({"final_learning_rate_fraction": "2"}, ["final_learning_rate_fraction", "[0, 1]"]),
+    ({"weight_decay": "-0.1"}, ["weight_decay", "[0, 1)"]),
 ])
 def test_bad_overrides_name_the_key(overrides, words):
     config = SentimentConfig() if "pooling" in overrides else CharLMConfig()

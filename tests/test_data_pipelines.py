@@ -36,6 +36,15 @@ def test_tiny_shakespeare_splits_are_strings(mock_tfds):
     assert all(isinstance(t, str) and t for t in (train, validation, test))
 
 
+def test_heldout_parts_name_each_joined_split_and_its_length(mock_tfds, tmp_path):
+    lengths = [len(data.char_text_splits(CharLMConfig(test_split=name))[2]) for name in ("validation", "test")]
+    assert data.char_heldout_parts(CharLMConfig()) == [("validation", lengths[0]), ("test", lengths[1])]
+    assert data.char_heldout_parts(CharLMConfig(test_split="test")) is None  # one split: nothing to break down
+    path = tmp_path / "t.txt"
+    path.write_text("abc\n" * 500, encoding="utf-8")
+    assert data.char_heldout_parts(CharLMConfig(text_file=str(path))) is None
+
+
 def test_char_windows_are_shifted_by_one():
     ids = tf.range(1, 1001, dtype=tf.int32)  # (1000,)
     ds = pipelines.stream_training_batches(ids, sequence_length=10, batch_size=4, seed=0)

@@ -18,6 +18,7 @@ def test_tiny_shakespeare_is_nanogpts_split(real_data_dir):
     assert len(train) == 1_003_854  # nanoGPT's first 90%
     assert test.startswith(validation)  # "validation+test": the held-out 10%, in order
     assert len(test) == 111_540
+    assert data.char_heldout_parts(CharLMConfig(), real_data_dir) == [("validation", 55_770), ("test", 55_770)]
     assert train.startswith("First Citizen:")
 
 
@@ -45,4 +46,16 @@ def test_cli_trains_both_kinds_on_real_data_with_small_settings(real_data_dir, t
         if kind == "sentiment":
             assert metrics["test"]["examples"] == 500
         else:
-            assert metrics["heldout"]["characters"] == 111_539
+            heldout = metrics["heldout"]
+            assert heldout["characters"] == 111_539
+            parts = heldout["parts"]  # the same pass, split at the boundary: test alone never chose anything
+            assert (parts["validation"]["characters"], parts["test"]["characters"]) == (55_769, 55_770)
+            mean = sum(p["loss_nats_per_char"] * p["characters"] for p in parts.values()) / 111_539
+            assert mean == pytest.approx(heldout["loss_nats_per_char"], rel=1e-9)
+            script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks", "charlm_comparison.py")
+            r = subprocess.run([sys.executable, script, f"tiny={out}"], env=env, capture_output=True, text=True,
+                               timeout=300)
+            assert r.returncode == 0, r.stderr[-3000:]
+            tiny = next(line for line in r.stdout.splitlines() if line.startswith("| tiny |"))
+            assert f"| {heldout['loss_nats_per_char']:.4f} | {parts['test']['loss_nats_per_char']:.4f} |" in tiny
+            assert "| 1.4697 |" in r.stdout  # nanoGPT, as published

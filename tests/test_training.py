@@ -2,6 +2,7 @@
 
 import csv
 import json
+import math
 import os
 import signal
 import socket
@@ -70,7 +71,7 @@ def test_sigkill_at_random_points_and_during_saves_then_resume(tmp_path, text_fi
 
     out = str(tmp_path / "run")
     train = ["train", "charlm", "--text-file", text_file, "--out", out, *SETS,
-             "--set", "epochs=6", "--set", "patience=10"]
+             "--set", "epochs=6", "--set", "patience=10", "--set", "learning_rate_schedule=cosine"]
     rng = random.Random(20261121)  # fixed: a failure replays with the same kill times
 
     def kill_during(pattern, nth):
@@ -89,6 +90,11 @@ def test_sigkill_at_random_points_and_during_saves_then_resume(tmp_path, text_fi
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert "Resuming from the backup of epoch 6" in r.stdout  # all epochs were done: only the save was left
     assert [int(h["epoch"]) for h in _history(out)] == [0, 1, 2, 3, 4, 5]  # every epoch once
+    # Resumed runs continue on the same cosine curve: the rate after epoch e is the schedule's at (e + 1) / 6.
+    rates = [float(h["learning_rate"]) for h in _history(out)]
+    lr, floor = TINY_CHARLM["learning_rate"], 0.01
+    expected = [lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * (e + 1) / 6))) for e in range(6)]
+    assert rates == pytest.approx(expected, rel=1e-5)
     assert json.load(open(os.path.join(out, "metrics.json")))["training"]["epochs"] == 6
     leftovers = [os.path.join(d, f) for d, dirs, files in os.walk(out) for f in dirs + files if f.startswith(".tmp")]
     assert leftovers == []

@@ -127,11 +127,17 @@ def cmd_evaluate(args):
 
         generator = TextGenerator.load(folder)
         _, _, text = data.char_text_splits(config, args.data_dir)
-        r = evaluation.evaluate_charlm(generator.model, generator.vocabulary, text)
+        r = evaluation.evaluate_charlm(generator.model, generator.vocabulary, text,
+                                       data.char_heldout_parts(config, args.data_dir))
         r["splits"] = config.test_split if not config.text_file else "last 5% of the file"
         result = {"heldout": r}
         lines = [f"loss: {r['loss_nats_per_char']:.4f} nats/char", f"bits/char: {r['bits_per_char']:.4f}",
                  f"perplexity: {r['perplexity']:.3f}", f"characters: {r['characters']} ({r['splits']})"]
+        parts = list(r.get("parts", {}).items())
+        for i, (name, p) in enumerate(parts):  # one pass: a later part starts from the state the earlier left
+            start = "from a zero state" if i == 0 else f"state carried over from {parts[i - 1][0]}"
+            lines.append(f"{name} alone: {p['loss_nats_per_char']:.4f} nats/char over {p['characters']} "
+                         f"characters ({start})")
     print(json.dumps(result, indent=2) if args.json else "\n".join(lines))
     if args.update_metrics:
         metrics = loading.load_folder_metrics(folder)

@@ -98,7 +98,12 @@ class CharLMConfig:
     # --- training ---
     batch_size: int = 64
     epochs: int = 40  # an upper bound: early stopping ends the run when validation stops improving
-    learning_rate: float = 2e-3  # Adam; halved after every epoch without a new best validation loss
+    learning_rate: float = 2e-3  # Adam's (peak) step size
+    # plateau: halve after every epoch without a new best validation loss; cosine: decay over all
+    # `epochs` to final_learning_rate_fraction x learning_rate (textlstm/optimizers.py)
+    learning_rate_schedule: str = "plateau"
+    final_learning_rate_fraction: float = 0.01  # cosine's floor: the last epochs take small, averaging steps
+    weight_decay: float = 0.0  # > 0: AdamW's decoupled decay per step (x learning rate); 0: Adam
     clipnorm: float = 5.0  # as in char-rnn: guards against exploding gradients
     patience: int = 3
     seed: int = 1337
@@ -228,6 +233,17 @@ def validate_config(config: AnyConfig) -> None:
         raise TextLSTMError(f"config key 'dropout' must be in [0, 1), got {config.dropout}")
     if not config.learning_rate > 0:
         raise TextLSTMError(f"config key 'learning_rate' must be > 0, got {config.learning_rate}")
+    if isinstance(config, CharLMConfig):
+        from textlstm.optimizers import SCHEDULES
+
+        if config.learning_rate_schedule not in SCHEDULES:
+            raise TextLSTMError(f"config key 'learning_rate_schedule' must be one of {', '.join(SCHEDULES)}; "
+                                f"got {config.learning_rate_schedule!r}")
+        if not 0.0 <= config.final_learning_rate_fraction <= 1.0:
+            raise TextLSTMError("config key 'final_learning_rate_fraction' must be in [0, 1], "
+                                f"got {config.final_learning_rate_fraction}")
+        if not 0.0 <= config.weight_decay < 1.0:
+            raise TextLSTMError(f"config key 'weight_decay' must be in [0, 1), got {config.weight_decay}")
     if config.patience < 0:
         raise TextLSTMError(f"config key 'patience' must be >= 0, got {config.patience}")
 

@@ -120,16 +120,32 @@ def char_text_splits(config, data_dir: Optional[str] = None):
     """(train, validation, test) text of the character corpus, as Python strings."""
     if config.text_file:
         return _text_file_splits(config.text_file)
+    builder = _char_builder(config, data_dir)
+    return tuple(_split_text(builder, config, split)
+                 for split in (config.train_split, config.validation_split, config.test_split))
+
+
+def char_heldout_parts(config, data_dir: Optional[str] = None):
+    """[(split, characters)] of a test split that joins several ("validation+test"), so the
+    held-out stream can be scored per part too; None for one split or a text file."""
+    names = config.test_split.split("+")
+    if config.text_file or len(names) < 2:
+        return None
+    builder = _char_builder(config, data_dir)
+    return [(name, len(_split_text(builder, config, name))) for name in names]
+
+
+def _char_builder(config, data_dir):
     builder = prepared_builder(config.dataset, resolve_data_dir(data_dir))
     if config.text_key not in builder.info.features:
         raise TextLSTMError(f"dataset {config.dataset!r} has no feature {config.text_key!r}")
+    return builder
 
-    def text(split):
-        # A split spec like "validation+test" yields the examples in order; join them.
-        pieces = [ex[config.text_key] for ex in load_split(builder, split).as_numpy_iterator()]
-        return b"".join(pieces).decode("utf-8")
 
-    return text(config.train_split), text(config.validation_split), text(config.test_split)
+def _split_text(builder, config, split: str) -> str:
+    # A split spec like "validation+test" yields the examples in order; join them.
+    pieces = [ex[config.text_key] for ex in load_split(builder, split).as_numpy_iterator()]
+    return b"".join(pieces).decode("utf-8")
 
 
 def _text_file_splits(path: str):

@@ -60,7 +60,10 @@ def evaluate_sets(end_to_end, tests, temperature=None) -> dict:
     return {"test": {k: v for k, v in first.items() if not k.startswith("reliability")}, "evaluation": evaluations}
 
 
-def evaluate_charlm(model, vocabulary, text: str) -> dict:
+def evaluate_charlm(model, vocabulary, text: str, parts=None) -> dict:
+    """Loss over `text` as one stream, state carried. parts: [(name, characters)] summing to
+    len(text), e.g. [("validation", 55770), ("test", 55770)]: each part's own figures are added
+    under "parts", from the same pass (a later part starts from the state the earlier one left)."""
     from textlstm.charlm_model import build_step_model
     from textlstm.preprocessing import text_to_char_ids
 
@@ -73,19 +76,32 @@ def evaluate_charlm(model, vocabulary, text: str) -> dict:
     def window_loss(x, y, states):
         outputs = step_model([x, *states], training=False)
         logits, new_states = outputs[0], outputs[1:]  # (1, T, V)
-        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
-        return tf.reduce_sum(nll), new_states
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)[0], new_states  # (T,)
 
-    total = 0.0
+    losses = []
     for start in range(0, len(inputs), STREAM_WINDOW):
         x = inputs[None, start:start + STREAM_WINDOW]
         y = targets[None, start:start + STREAM_WINDOW]
-        loss, states = window_loss(tf.constant(x), tf.constant(y), states)
-        total += float(loss)
-    nats = total / len(targets)
+        nll, states = window_loss(tf.constant(x), tf.constant(y), states)
+        losses.append(nll.numpy().astype(np.float64))
+    losses = np.concatenate(losses)  # (N - 1,): losses[j] is the loss of predicting character j + 1
+    result = _stream_figures(losses)
+    if parts:
+        if sum(n for _, n in parts) != len(ids):
+            raise ValueError(f"parts {parts} do not add up to the text's {len(ids)} characters")
+        result["parts"], start = {}, 0
+        for name, n in parts:
+            # Characters [start, start + n) of the text; the first one of the text is never predicted.
+            result["parts"][name] = _stream_figures(losses[max(start - 1, 0):start + n - 1])
+            start += n
+    return result
+
+
+def _stream_figures(losses) -> dict:
+    nats = float(losses.mean())
     return {
         "loss_nats_per_char": nats,
         "bits_per_char": nats / math.log(2),
         "perplexity": math.exp(nats),
-        "characters": int(len(targets)),
+        "characters": int(len(losses)),
     }

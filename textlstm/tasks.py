@@ -160,6 +160,7 @@ class CharLMTask(StreamBatches):
 
     def __init__(self, config, data_dir=None):
         self.config = config
+        self.data_dir = data_dir
         train_text, validation_text, self.test_text = data.char_text_splits(config, data_dir)
         self.vocabulary = preprocessing.CharVocabulary.from_text(train_text)
         self.vocab_size = len(self.vocabulary)
@@ -199,7 +200,8 @@ class CharLMTask(StreamBatches):
         return model
 
     def test_metrics(self, model):
-        result = evaluation.evaluate_charlm(model, self.vocabulary, self.test_text)
+        parts = data.char_heldout_parts(self.config, self.data_dir)
+        result = evaluation.evaluate_charlm(model, self.vocabulary, self.test_text, parts)
         result["splits"] = self.config.test_split if not self.config.text_file else "last 5% of the file"
         return {"heldout": result}
 

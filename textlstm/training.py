@@ -25,7 +25,7 @@ import time
 import keras
 import tensorflow as tf
 
-from textlstm import artifacts, distribution, steps
+from textlstm import artifacts, distribution, optimizers, steps
 from textlstm.config import config_to_dict
 from textlstm.errors import TextLSTMError
 from textlstm.tasks import TASKS
@@ -129,7 +129,7 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
 def _build(strategy, task, policy):
     with strategy.scope():
         model = task.build_model()
-        optimizer = keras.optimizers.Adam(task.config.learning_rate, clipnorm=task.config.clipnorm)
+        optimizer = optimizers.make_optimizer(task.config, task.steps_per_epoch())
         if policy == "mixed_float16":
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         optimizer.build(model.trainable_variables)  # variables now, not inside the traced step
@@ -179,7 +179,7 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
             bar.update(step + 1, values=list(steps.means(totals).items()))
         seconds = time.perf_counter() - start
         logs = {"epoch": epoch, **steps.means(totals), **steps.validate(eval_step, validation, task.validation_weights()),
-                "learning_rate": float(keras.ops.convert_to_numpy(optimizer.learning_rate)), "seconds": seconds,
+                "learning_rate": optimizers.current_rate(optimizer), "seconds": seconds,
                 "units_per_second": task.units_per_step(global_batch) * num_steps / seconds}
         if verbose:
             print(f"  epoch {epoch + 1}: " + " - ".join(f"{k}: {v:.4g}" for k, v in logs.items() if k != "epoch"))
@@ -189,7 +189,8 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
             save_weights_atomically(model, os.path.join(run_dir, BEST_WEIGHTS))
         else:
             state["wait"] += 1
-            optimizer.learning_rate.assign(optimizer.learning_rate * 0.5)  # plateau: halve the step
+            if optimizers.halves_on_plateau(config):
+                optimizer.learning_rate.assign(optimizer.learning_rate * 0.5)  # plateau: halve the step
         state["history"].append(logs)
         state["epoch"] = epoch + 1
         _write_history(run_dir, state["history"])
