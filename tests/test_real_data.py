@@ -29,6 +29,26 @@ def test_imdb_splits_and_labels(real_data_dir):
 
 
 @pytest.mark.slow
+def test_word_tokenizer_gives_keras_ids_on_every_imdb_test_review(real_data_dir):
+    import numpy as np
+    import tensorflow_datasets as tfds
+
+    from textlstm import preprocessing
+    from textlstm.word_tokenizer import WordTokenizer
+
+    vocabulary = os.path.join(os.path.dirname(os.path.dirname(__file__)), "saved_models", "imdb_sentiment",
+                              "vocabulary.json")
+    vectorizer = preprocessing.load_word_vectorizer(vocabulary, 500)
+    tokenizer = WordTokenizer.load(vocabulary, 500)
+    count = 0
+    for batch in tfds.load("imdb_reviews", split="test", data_dir=real_data_dir).batch(1000):
+        for text, row in zip(batch["text"].numpy(), vectorizer(batch["text"]).numpy()):
+            np.testing.assert_array_equal(tokenizer.encode(text.decode("utf-8")), row)
+            count += 1
+    assert count == 25_000
+
+
+@pytest.mark.slow
 def test_cli_trains_both_kinds_on_real_data_with_small_settings(real_data_dir, tmp_path, cli_env):
     env = dict(cli_env, TFDS_DATA_DIR=real_data_dir)
     runs = {

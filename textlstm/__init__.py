@@ -39,6 +39,14 @@ def load_export(path):
     return ExportedModel.load(path)
 
 
+def load_litert(path, variant="float32"):
+    """The reference host (LiteRTGenerator or LiteRTClassifier) of a folder that
+    `textlstm export MODEL --format litert --out PATH` wrote; needs only ai-edge-litert and NumPy."""
+    from textlstm import litert_host
+
+    return litert_host.load(path, variant)
+
+
 def known_models():
     """{name: folder} of the models loadable by name here (shipped ones and $TEXTLSTM_MODELS)."""
     from textlstm.presets import known_models as found

@@ -66,10 +66,14 @@ def build_parser():
     p.add_argument("--out", help="write the trace to this .npz file")
     p.add_argument("--digits", type=int, default=4, help="decimals in --json (default: %(default)s)")
 
-    p = sub.add_parser("export", help="write a TF Serving SavedModel: OUT/<version>/")
+    p = sub.add_parser("export", help="write a TF Serving SavedModel (OUT/<version>/) or LiteRT files (OUT/)")
     p.add_argument("run_dir")
-    p.add_argument("--out", required=True, help="model base path, e.g. saved_models/imdb_sentiment")
-    p.add_argument("--version", type=int, help="default: one more than the highest present")
+    p.add_argument("--out", required=True, help="savedmodel: model base path, e.g. saved_models/imdb_sentiment; "
+                   "litert: a new folder for the .tflite files")
+    p.add_argument("--format", choices=["savedmodel", "litert"], default="savedmodel",
+                   help="savedmodel for TF Serving (default); litert for the standalone LiteRT interpreter")
+    p.add_argument("--version", type=int, help="savedmodel: default one more than the highest present")
+    p.add_argument("--variants", nargs="+", metavar="VARIANT", help="litert: any of float32 float16 int8 (default: all)")
 
     from textlstm.webapp import add_demo_arguments  # defines the options only; gradio loads on use
 
@@ -78,9 +82,25 @@ def build_parser():
 
 
 def cmd_export(args):
-    from textlstm.export import export
+    if args.format == "savedmodel":
+        if args.variants:
+            raise TextLSTMError("--variants applies to --format litert only")
+        from textlstm.export import export
 
-    print(f"Exported to {export(args.run_dir, args.out, args.version)}")
+        print(f"Exported to {export(args.run_dir, args.out, args.version)}")
+        return
+    if args.version is not None:
+        raise TextLSTMError("--version applies to --format savedmodel only")
+    from textlstm.litert_export import export_litert
+    from textlstm.litert_host import VARIANTS
+
+    manifest = export_litert(args.run_dir, args.out, tuple(args.variants or VARIANTS))
+    for variant, facts in manifest["variants"].items():
+        print(f"{variant}: {os.path.join(args.out, facts['file'])} ({facts['bytes'] / 2**20:.1f} MiB; "
+              f"builtin operators: {', '.join(facts['operators'])})")
+    for variant, why in manifest["skipped"].items():
+        print(f"{variant}: not written: {why}")
+    print(f"Exported to {args.out}")
 
 
 def cmd_demo(args):

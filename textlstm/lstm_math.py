@@ -100,7 +100,7 @@ def backward(state, d_outputs, kernel, recurrent_kernel, reverse=False, zero_mas
     return tf.reverse(d_x, [1]) if reverse else d_x
 
 
-def _directions(model, config, index):
+def directions(model, config, index):
     """[(keras LSTM, reverse, zero_masked_outputs)] of the classifier's LSTM layer `index`."""
     if config.bidirectional:
         layer = model.get_layer(f"bilstm_{index}")
@@ -114,7 +114,7 @@ def stack_forward(model, config, x, mask):
     states = []
     for index in range(config.lstm_layers):
         layer_states = [forward(x, *weights_of(lstm), mask=mask, reverse=rev, zero_masked_outputs=zero)
-                        for lstm, rev, zero in _directions(model, config, index)]
+                        for lstm, rev, zero in directions(model, config, index)]
         states.append(layer_states)
         x = tf.concat([s["outputs"] for s in layer_states], axis=-1)  # (R, L, U * directions)
     return x, states
@@ -123,10 +123,9 @@ def stack_forward(model, config, x, mask):
 def stack_backward(model, config, states, d_outputs):
     """d_outputs (R, L, D) at the last LSTM's outputs -> gradient at the embedded words (R, L, E)."""
     for index in reversed(range(config.lstm_layers)):
-        directions = _directions(model, config, index)
         units = config.lstm_units
         d_x = 0.0
-        for k, ((lstm, rev, zero), state) in enumerate(zip(directions, states[index])):
+        for k, ((lstm, rev, zero), state) in enumerate(zip(directions(model, config, index), states[index])):
             kernel, recurrent_kernel, _ = weights_of(lstm)
             d_x += backward(state, d_outputs[..., k * units:(k + 1) * units], kernel, recurrent_kernel,
                             reverse=rev, zero_masked_outputs=zero)
