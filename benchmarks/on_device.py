@@ -60,7 +60,7 @@ def sentiment_rows(folder, lite, reviews, data_dir):
     texts, labels = zip(*[(t.decode("utf-8"), int(y)) for t, y in test.as_numpy_iterator()])
     labels = np.array(labels)
     classifier = SentimentClassifier.load(folder)
-    p = classifier.predict_proba(list(texts))
+    p = np.concatenate([classifier.predict_proba(list(texts[i:i + 5000])) for i in range(0, len(texts), 5000)])
     typical = " ".join(["film"] * MEDIAN_REVIEW_WORDS)
     keras_ms = median_ms(lambda: classifier.predict_proba([typical]))
     rows = [("Keras (model.keras)", mib(os.path.join(folder, "model.keras")), keras_ms, ((p > 0.5) == labels).mean(), None)]

@@ -206,3 +206,15 @@ def test_shipped_models_export_to_builtin_litert_files_that_agree_with_keras(tmp
     reviews = ["A beautiful, moving film with a terrific cast.", "Dull, far too long and badly acted. Avoid."]
     np.testing.assert_allclose(LiteRTClassifier(str(tmp_path / "imdb_sentiment")).predict_proba(reviews),
                                classifier.predict_proba(reviews), atol=1e-4)
+
+
+def test_the_readme_host_loop_runs_as_written(char_litert):
+    """The README's device example, on the tiny model's files: the docs cannot drift."""
+    readme = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
+    section = readme[readme.index("## On devices (LiteRT)"):]
+    code = section[section.index("```python\n") + 10:section.index("\n```", section.index("```python\n"))]
+    assert 'folder = "exports/shakespeare_litert"' in code
+    code = code.replace('"exports/shakespeare_litert"', repr(char_litert))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert len(r.stdout) == 201  # 200 characters and print's newline
