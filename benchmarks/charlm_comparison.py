@@ -13,7 +13,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from textlstm import data, evaluation, loading  # noqa: E402
+from textlstm import evaluation, loading  # noqa: E402
 from textlstm.artifacts import environment_info  # noqa: E402
 
 NANOGPT = ("nanoGPT baby GPT (6 layers x 384, 10.7M parameters, GPU), published", "1.4697", "not published")
@@ -24,9 +24,7 @@ def score(folder, data_dir):
 
     config = loading.load_folder_config_of_kind(folder, "charlm")
     generator = TextGenerator.load(folder)
-    _, _, text = data.char_text_splits(config, data_dir)
-    result = evaluation.evaluate_charlm(generator.model, generator.vocabulary, text,
-                                        data.char_heldout_parts(config, data_dir))
+    result = evaluation.charlm_heldout(generator.model, generator.vocabulary, config, data_dir)
     training = loading.load_folder_metrics(folder).get("training", {})
     return config, generator.model.count_params(), training, result
 

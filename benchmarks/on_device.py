@@ -27,7 +27,7 @@ import tensorflow as tf  # noqa: E402
 from textlstm import data, evaluation, loading, sources  # noqa: E402
 from textlstm.artifacts import environment_info  # noqa: E402
 from textlstm.litert_export import export_litert  # noqa: E402
-from textlstm.litert_host import LiteRTClassifier, LiteRTGenerator  # noqa: E402
+from textlstm.litert_host import LiteRTClassifier, LiteRTGenerator, next_character_loss  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPEATS = 200  # latency calls per figure
@@ -87,18 +87,12 @@ def generator_rows(folder, lite, characters, data_dir):
     step = tf.function(lambda ids, s: step_model([ids, *s], training=False))
     keras_ms = median_ms(lambda: step(tf.constant([[5]], tf.int32), states)[0].numpy())
     rows = [("Keras (model.keras)", mib(os.path.join(folder, "model.keras")), keras_ms, keras_loss, None)]
-    ids = [i for i in generator.vocabulary.encode(text)]
+    ids = generator.vocabulary.encode(text)
     for variant in ("float32", "float16", "int8"):
         host = LiteRTGenerator(lite, variant, num_threads=NUM_THREADS)
         s = host.zero_states()
         ms = median_ms(lambda: host.step(5, s))
-        total, s = 0.0, host.zero_states()
-        for current, target in zip(ids[:-1], ids[1:]):
-            logits, s = host.step(current, s)
-            logits = logits.astype(np.float64)
-            top = logits.max()
-            total += np.log(np.exp(logits - top).sum()) + top - logits[target]
-        loss = total / (len(ids) - 1)
+        loss = next_character_loss(host.logits_of(ids), ids)
         rows.append((f"LiteRT {variant}", mib(os.path.join(lite, f"{variant}.tflite")), ms, loss, loss - keras_loss))
     return f"tiny_shakespeare held-out, {len(ids) - 1:,} predictions; nats/char", rows
 

@@ -54,12 +54,8 @@ def test_char_step_matches_keras_and_every_variant_is_builtin(charlm_run, char_l
     ids = [i for i in generator.vocabulary.encode(PASSAGE) if i > 1]
     units = generator.sampler.units
     keras_logits = generator.sampler.step_model([tf.constant([ids]), *[tf.zeros((1, units))] * 4])[0].numpy()[0]
-    host = LiteRTGenerator(char_litert, "float32")
-    states, logits = host.zero_states(), []
-    for char_id in ids:  # the states carried by the host, one character per call
-        out, states = host.step(char_id, states)
-        logits.append(out)
-    np.testing.assert_allclose(np.array(logits), keras_logits, atol=1e-4)
+    logits = LiteRTGenerator(char_litert, "float32").logits_of(ids)  # the states carried by the host
+    np.testing.assert_allclose(logits, keras_logits, atol=1e-4)
 
 
 def test_char_host_follows_the_generators_rules(charlm_run, char_litert):
@@ -78,6 +74,13 @@ def test_char_host_follows_the_generators_rules(charlm_run, char_litert):
         with pytest.raises(TextLSTMError) as lite:
             host.generate("ROMEO:", **bad)
         assert str(lite.value) == str(api.value)  # the same sentence on every surface
+
+
+def test_next_character_loss_is_the_cross_entropy_of_the_next_id():
+    rng = np.random.default_rng(2)
+    logits, ids = rng.normal(0, 3, (50, 9)).astype("float32"), rng.integers(0, 9, 50)
+    expected = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(ids[1:], logits[:-1])).numpy()
+    assert litert_host.next_character_loss(logits, ids) == pytest.approx(float(expected), rel=1e-5)
 
 
 def test_pick_keeps_only_the_top_k_and_the_nucleus():
@@ -191,9 +194,7 @@ print(LiteRTClassifier({sentiment_litert!r}, "int8").predict_proba(["great fun"]
 def test_shipped_models_export_to_builtin_litert_files_that_agree_with_keras(tmp_path):
     shipped = os.path.join(REPO, "saved_models")
     for name in ("shakespeare_char", "imdb_sentiment"):
-        folder = os.path.join(shipped, name)
-        if not os.path.isfile(os.path.join(folder, "model.keras")):
-            pytest.skip(f"{folder} is absent")
+        folder = os.path.join(shipped, name)  # committed: every clone has them (test_shipped_models)
         litert_export.export_litert(folder, str(tmp_path / name))  # checks each variant against Keras
         manifest = only_builtin(str(tmp_path / name))
         assert set(manifest["variants"]) == {"float32", "float16", "int8"}, manifest["skipped"]

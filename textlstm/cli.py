@@ -130,7 +130,7 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from textlstm import data, evaluation, loading
+    from textlstm import evaluation, loading
     from textlstm.artifacts import write_json
 
     folder = loading.model_folder(args.run_dir)
@@ -146,10 +146,7 @@ def cmd_evaluate(args):
         from textlstm.text_generator import TextGenerator
 
         generator = TextGenerator.load(folder)
-        _, _, text = data.char_text_splits(config, args.data_dir)
-        r = evaluation.evaluate_charlm(generator.model, generator.vocabulary, text,
-                                       data.char_heldout_parts(config, args.data_dir))
-        r["splits"] = config.test_split if not config.text_file else "last 5% of the file"
+        r = evaluation.charlm_heldout(generator.model, generator.vocabulary, config, args.data_dir)
         result = {"heldout": r}
         lines = [f"loss: {r['loss_nats_per_char']:.4f} nats/char", f"bits/char: {r['bits_per_char']:.4f}",
                  f"perplexity: {r['perplexity']:.3f}", f"characters: {r['characters']} ({r['splits']})"]

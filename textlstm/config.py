@@ -110,6 +110,7 @@ class CharLMConfig:
 
 
 CONFIG_CLASSES = {"sentiment": SentimentConfig, "charlm": CharLMConfig}
+SCHEDULES = ("plateau", "cosine")  # learning_rate_schedule values (textlstm/optimizers.py)
 AnyConfig = typing.Union[SentimentConfig, CharLMConfig]
 
 
@@ -234,8 +235,6 @@ def validate_config(config: AnyConfig) -> None:
     if not config.learning_rate > 0:
         raise TextLSTMError(f"config key 'learning_rate' must be > 0, got {config.learning_rate}")
     if isinstance(config, CharLMConfig):
-        from textlstm.optimizers import SCHEDULES
-
         if config.learning_rate_schedule not in SCHEDULES:
             raise TextLSTMError(f"config key 'learning_rate_schedule' must be one of {', '.join(SCHEDULES)}; "
                                 f"got {config.learning_rate_schedule!r}")

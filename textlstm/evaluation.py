@@ -97,6 +97,18 @@ def evaluate_charlm(model, vocabulary, text: str, parts=None) -> dict:
     return result
 
 
+def charlm_heldout(model, vocabulary, config, data_dir=None, text=None) -> dict:
+    """`textlstm evaluate`'s figures: the config's held-out text (given, or read) as one stream,
+    with its parts ("validation", "test") when the test split joins several, and what it is."""
+    from textlstm import data
+
+    if text is None:
+        text = data.char_text_splits(config, data_dir)[2]
+    result = evaluate_charlm(model, vocabulary, text, data.char_heldout_parts(config, data_dir))
+    result["splits"] = config.test_split if not config.text_file else "last 5% of the file"
+    return result
+
+
 def _stream_figures(losses) -> dict:
     nats = float(losses.mean())
     return {

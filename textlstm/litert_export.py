@@ -128,13 +128,10 @@ def _export_generator(folder, config, tmp, variants):
 
     def check(variant):
         host = litert_host.LiteRTGenerator(tmp, variant, manifest=_with_file(manifest, variant))
-        states, logits = host.zero_states(), []
-        for char_id in ids:
-            out, states = host.step(char_id, states)
-            logits.append(out)
-        logits = np.array(logits)  # (T, V)
+        logits = host.logits_of(ids)  # (T, V)
         figures = {"probe_characters": len(ids) - 1, "max_abs_logit_difference": float(np.abs(logits - reference).max()),
-                   "probe_loss_keras": _loss(reference, ids), "probe_loss": _loss(logits, ids)}
+                   "probe_loss_keras": litert_host.next_character_loss(reference, ids),
+                   "probe_loss": litert_host.next_character_loss(logits, ids)}
         if variant == "float32" and figures["max_abs_logit_difference"] > FLOAT32_TOLERANCE:
             return f"logits differ from Keras by {figures['max_abs_logit_difference']:.2g} > {FLOAT32_TOLERANCE}", figures
         gap = abs(figures["probe_loss"] - figures["probe_loss_keras"])
@@ -149,13 +146,6 @@ def _export_generator(folder, config, tmp, variants):
 def _with_file(manifest, variant):
     """The manifest a host needs to check one variant before litert.json exists."""
     return {**manifest, "variants": {variant: {"file": f"{variant}.tflite"}}}
-
-
-def _loss(logits, ids) -> float:
-    """Mean next-character loss (nats) of logits (T, V) on ids[1:]."""
-    logits = logits[:-1].astype(np.float64)
-    log_z = np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1)) + logits.max(-1)
-    return float(np.mean(log_z - logits[np.arange(len(logits)), ids[1:]]))
 
 
 def _export_classifier(folder, config, tmp, variants):

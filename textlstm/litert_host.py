@@ -59,8 +59,8 @@ def read_manifest(folder, kind):
 
 def load(folder, variant="float32"):
     """The host for the kind of model the folder's litert.json names."""
-    kind = read_manifest(folder, None)["kind"]
-    return (LiteRTGenerator if kind == "charlm" else LiteRTClassifier)(folder, variant)
+    manifest = read_manifest(folder, None)
+    return (LiteRTGenerator if manifest["kind"] == "charlm" else LiteRTClassifier)(folder, variant, manifest=manifest)
 
 
 def _runner(folder, manifest, variant, num_threads):
@@ -93,6 +93,15 @@ class LiteRTGenerator:
         out = self.run(char_id=np.array([char_id], np.int32), **states)
         return out["logits"][0], {name: out[name + "_out"] for name in self.names}
 
+    def logits_of(self, ids) -> np.ndarray:
+        """The logits (T, V) after each of ids, from a zero state, the state carried: the whole
+        text through the model, one call per character."""
+        states, logits = self.zero_states(), []
+        for char_id in ids:
+            out, states = self.step(char_id, states)
+            logits.append(out)
+        return np.array(logits)
+
     def prompt_ids(self, prompt):
         """The generator's prompt rule: the last PROMPT_CONTEXT characters, unknown ones dropped,
         "\\n" for an empty prompt."""
@@ -116,6 +125,14 @@ class LiteRTGenerator:
             chars.append(self.tokens[char_id])
             logits, states = self.step(char_id, states)
         return "".join(chars)
+
+
+def next_character_loss(logits, ids) -> float:
+    """Mean loss (nats) of logits (T, V), the outputs after ids[:-1], on the next ids[1:]."""
+    logits = np.asarray(logits[:-1], np.float64)
+    top = logits.max(-1)
+    log_z = np.log(np.exp(logits - top[:, None]).sum(-1)) + top
+    return float(np.mean(log_z - logits[np.arange(len(logits)), ids[1:]]))
 
 
 def pick(logits, temperature, top_k, top_p, rng) -> int:

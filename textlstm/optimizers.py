@@ -12,8 +12,6 @@
 
 import keras
 
-SCHEDULES = ("plateau", "cosine")
-
 
 def schedule_of(config) -> str:
     return getattr(config, "learning_rate_schedule", "plateau")  # sentiment configs: always plateau

@@ -200,10 +200,8 @@ class CharLMTask(StreamBatches):
         return model
 
     def test_metrics(self, model):
-        parts = data.char_heldout_parts(self.config, self.data_dir)
-        result = evaluation.evaluate_charlm(model, self.vocabulary, self.test_text, parts)
-        result["splits"] = self.config.test_split if not self.config.text_file else "last 5% of the file"
-        return {"heldout": result}
+        return {"heldout": evaluation.charlm_heldout(model, self.vocabulary, self.config, self.data_dir,
+                                                     self.test_text)}
 
 
 TASKS = {"sentiment": SentimentTask, "charlm": CharLMTask}
