@@ -52,3 +52,38 @@ def test_heat_map_scales_and_draws(tmp_path):
     with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["cell.png"]
+
+
+def test_inside_benchmark_records_what_the_demo_opens_on(tmp_path, charlm_run, sentiment_run, real_data_dir):
+    """benchmarks/inside_lstm.py --update-metrics writes the 'inside' block the card quotes and
+    the Inside the LSTM tab starts from, without touching the rest of metrics.json."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import textlstm
+    from conftest import REPO
+    from textlstm.webapp.inside_tab import first_cell
+
+    model = str(tmp_path / "model")
+    shutil.copytree(charlm_run, model)
+    before = json.load(open(os.path.join(model, "metrics.json")))
+    r = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "inside_lstm.py"), "--generator", model,
+                        "--sentiment", sentiment_run, "--chars", "400", "--repeats", "2", "--top", "3",
+                        "--heatmap", str(tmp_path / "cells.png"), "--update-metrics"],
+                       env={**os.environ, "TFDS_DATA_DIR": real_data_dir}, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    after = json.load(open(os.path.join(model, "metrics.json")))
+    inside = after.pop("inside")
+    assert after == before
+    assert inside["trace_ms"]["characters"] == 400 and inside["trace_ms"]["repeats"] == 2
+    assert "--update-metrics" not in inside["measured_by"] and "--chars 400" in inside["measured_by"]
+    assert "validation" in inside["passage"]
+    cells = inside["interpretable_cells"]
+    assert len(cells) == 3 and abs(cells[0]["correlation"]) >= abs(cells[-1]["correlation"])
+    assert set(inside["gate_saturation_share_of_units_over_half_the_steps"]) == {"0", "1"}
+    assert f"| {cells[0]['layer']} | {cells[0]['cell']} |" in r.stdout  # what it printed is what it recorded
+    assert first_cell(textlstm.load_generator(model)) == (cells[0]["layer"], cells[0]["cell"])
+    assert os.path.getsize(tmp_path / "cells.png") > 0

@@ -175,3 +175,21 @@ def test_trace_endpoint_colours_the_text_and_refuses_bad_input(client, charlm_ru
                         (("GPT", text, 0, "forward", "cell state", 0), "model must be one of")]:
         with pytest.raises(AppError, match=words):
             client.predict(*args, api_name="/trace")
+
+
+def test_inside_tab_opens_on_the_cell_the_model_records(charlm_run):
+    """The Layer and Cell boxes start on metrics.json's strongest cell when it fits the model."""
+    from textlstm.webapp.inside_tab import first_cell
+
+    generator = textlstm.load_generator(charlm_run)  # 2 layers of 32 units
+    generator.metrics = {"inside": {"interpretable_cells": [{"layer": 1, "cell": 7}, {"layer": 0, "cell": 2}]}}
+    assert first_cell(generator) == (1, 7)
+    for found in ([{"layer": 2, "cell": 0}], [{"layer": 0, "cell": 32}], [{"layer": "1", "cell": 7}],
+                  [{"layer": -1, "cell": 0}], [], None):
+        generator.metrics = {"inside": {"interpretable_cells": found}}
+        assert first_cell(generator) == (0, 0), found
+    generator.metrics = {}
+    assert first_cell(generator) == (0, 0) and first_cell(None) == (0, 0)
+    shipped = textlstm.load_generator("shakespeare_char")
+    strongest = shipped.metrics["inside"]["interpretable_cells"][0]
+    assert first_cell(shipped) == (strongest["layer"], strongest["cell"]) != (0, 0)

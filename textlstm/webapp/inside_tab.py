@@ -8,6 +8,7 @@ account (sentiment model) and a compact JSON of the chosen cell: every field at 
 import gradio as gr
 
 from textlstm import cell_analysis, heatmap
+from textlstm.charlm_model import lstm_layers
 from textlstm.errors import TextLSTMError
 from textlstm.trace import FIELDS
 from textlstm.validation import check_index
@@ -91,16 +92,32 @@ def inspect(classifier, generator, model, text, layer, direction, shown, cell):
     return coloured, saturation_figure(trace), cells, pooled, summary
 
 
+def first_cell(generator) -> tuple:
+    """(layer, cell) the tab opens on: the character model's strongest interpretable cell as its
+    metrics.json records it (benchmarks/inside_lstm.py), so the first Trace shows a cell that tracks
+    something; (0, 0) when none is recorded or the record does not fit the model."""
+    found = ((generator.metrics if generator is not None else {}).get("inside") or {}).get("interpretable_cells")
+    if found:
+        lstms = lstm_layers(generator.model)
+        try:  # the /trace endpoint's own checks: the tab never opens on values it would refuse
+            layer = check_index("layer", found[0].get("layer"), len(lstms))
+            return layer, check_index("cell", found[0].get("cell"), lstms[layer].units)
+        except TextLSTMError:
+            pass
+    return 0, 0
+
+
 def build_inside_tab(classifier, generator):
     models = [name for name, m in ((CHARACTER, generator), (SENTIMENT, classifier)) if m is not None]
+    start_layer, start_cell = first_cell(generator) if models[0] == CHARACTER else (0, 0)
     with gr.Row():
         with gr.Column(scale=1):
             model = checked(gr.Radio(models, value=models[0], label="Model"))
             text = gr.Textbox(label="Text to trace", lines=8, max_lines=20,
                               value=PASSAGE if models[0] == CHARACTER else REVIEW)
             with gr.Row():
-                layer = checked(gr.Number(value=0, precision=0, minimum=0, label="Layer (from 0)"))
-                cell = checked(gr.Number(value=0, precision=0, minimum=0, label="Cell (from 0)"))
+                layer = checked(gr.Number(value=start_layer, precision=0, minimum=0, label="Layer (from 0)"))
+                cell = checked(gr.Number(value=start_cell, precision=0, minimum=0, label="Cell (from 0)"))
             direction = checked(gr.Radio(["forward", "backward"], value="forward",
                                          label="Direction (backward: the BiLSTM's right-to-left half)"))
             shown = checked(gr.Dropdown(list(SHOWN), value="cell state", label="Colour the text by"))
