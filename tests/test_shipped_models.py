@@ -9,7 +9,9 @@ from textlstm.errors import TextLSTMError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED = os.path.join(REPO, "saved_models")
-LIMIT = 25 * 1024 * 1024  # bytes per model folder, Keras files and exports included
+MIB = 1024 * 1024
+# Bytes per model folder, Keras file and export included (issue 15 gave the character model 45 MiB).
+LIMITS = {"imdb_sentiment": 25 * MIB, "shakespeare_char": 45 * MIB}
 FILES = ["model.keras", "vocabulary.json", "config.json", "metrics.json", "curves.png", "MODEL_CARD.md"]
 
 
@@ -26,14 +28,18 @@ def test_folder_is_complete_and_compact(name):
     assert len(versions) == 1, f"ship one export version, the current one: {versions}"  # size limit
     assert os.path.isfile(os.path.join(folder, versions[0], "saved_model.pb"))
     assert os.path.isfile(os.path.join(folder, versions[0], "assets.extra", "tf_serving_warmup_requests"))
-    assert _size(folder) < LIMIT
+    assert _size(folder) <= LIMITS[name]
 
 
 def test_char_model_meets_its_bar_and_generates():
     folder = os.path.join(SHIPPED, "shakespeare_char")
     heldout = json.load(open(os.path.join(folder, "metrics.json")))["heldout"]
-    assert heldout["loss_nats_per_char"] <= 1.60 and heldout["splits"] == "validation+test"
+    assert heldout["loss_nats_per_char"] <= 1.47 and heldout["splits"] == "validation+test"  # issue 15's bar
     assert heldout["characters"] == 111_539
+    parts = heldout["parts"]  # from the same pass: the test part starts from validation's last state
+    assert [parts["validation"]["characters"], parts["test"]["characters"]] == [55_769, 55_770]
+    mean = (parts["validation"]["loss_nats_per_char"] * 55_769 + parts["test"]["loss_nats_per_char"] * 55_770) / 111_539
+    assert abs(mean - heldout["loss_nats_per_char"]) < 1e-6
     import textlstm
 
     generator = textlstm.load_generator(folder)
@@ -63,6 +69,14 @@ def test_sentiment_model_was_trained_by_the_committed_config():
     committed = config_to_dict(load_config(os.path.join(REPO, "configs", "imdb_sentiment.json")))
     assert shipped["teacher"] and committed["teacher"]
     assert {**shipped, "teacher": None} == {**committed, "teacher": None}
+
+
+def test_char_model_was_trained_by_the_committed_config():
+    """`textlstm train charlm --config configs/shakespeare_char.json` is the shipped model's recipe."""
+    from textlstm.config import config_to_dict, load_config
+
+    shipped = load_config(os.path.join(SHIPPED, "shakespeare_char", "config.json"))
+    assert config_to_dict(shipped) == config_to_dict(load_config(os.path.join(REPO, "configs", "shakespeare_char.json")))
 
 
 def test_shipped_models_config_serves_both():

@@ -8,8 +8,9 @@
 Everything is TensorFlow core ops inside `tf.function`s of a `tf.Module`, so the
 same graph serves the Python API, streaming (chunks that carry the state) and
 the SavedModel export. The per-character loop calls the LSTM *cells* directly:
-one matmul per layer, no per-step sequence machinery (the shipped 2x448 model:
-~5k chars/s at batch 1 on a 2-core CPU; XLA was slower there).
+one matmul per layer, no per-step sequence machinery (the shipped 3x448 model:
+~2k chars/s at batch 1 on a 2-core CPU, ~5x a Python loop over a compiled step;
+XLA was slower there).
 
 Picking a character: logits / temperature, keep the top-k, keep the smallest set
 whose probability reaches top-p, then Gumbel-max with noise from a stateless
