@@ -193,3 +193,30 @@ def test_inside_tab_opens_on_the_cell_the_model_records(charlm_run):
     shipped = textlstm.load_generator("shakespeare_char")
     strongest = shipped.metrics["inside"]["interpretable_cells"][0]
     assert first_cell(shipped) == (strongest["layer"], strongest["cell"]) != (0, 0)
+
+
+def test_the_app_is_warm_before_its_first_visitor(sentiment_run, charlm_run):
+    """build_app runs each tab's request path once (webapp/warmup.py): the first visitor's short
+    review, 200 characters and traces then trace nothing new, so they cost no tracing or compile."""
+    from textlstm import presets, webapp
+    from textlstm.validation import generation_params
+    from textlstm.webapp import batching, inside_tab
+
+    webapp.load_classifier.cache_clear()  # fresh models: nothing traced before build_app
+    webapp.load_generator.cache_clear()
+    webapp.build_app(sentiment_run, charlm_run)
+    classifier = webapp.load_classifier(os.path.abspath(presets.resolve(sentiment_run)))
+    generator = webapp.load_generator(os.path.abspath(presets.resolve(charlm_run)))
+    assert "gradients" in classifier._explainers and classifier._tracer and generator._tracer, "not warmed"
+    functions = {"explain": classifier._explainers["gradients"]._attribute, "vectorize": classifier._vectorize,
+                 "start": generator.sampler.start, "sample_rows": generator.sampler.sample_rows,
+                 "decode": generator.sampler.decode, "character trace": generator._tracer._run,
+                 "word trace": classifier._tracer._run}
+    before = {name: f.experimental_get_tracing_count() for name, f in functions.items()}
+    assert min(before.values()) >= 1, before
+    p, _ = sentiment_tab.explainer(classifier)("Not a bad film at all. I was never bored.")
+    text = "".join(batching.GenerationBatcher(generator).stream("JULIET:", generation_params(200, 1.0, 5, 0.9, 7)))
+    generator.trace(inside_tab.PASSAGE)
+    classifier.trace(inside_tab.REVIEW)
+    assert 0 <= p <= 1 and len(text) == 200
+    assert {name: f.experimental_get_tracing_count() for name, f in functions.items()} == before

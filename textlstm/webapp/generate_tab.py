@@ -6,6 +6,7 @@ import gradio as gr
 
 from textlstm.errors import TextLSTMError
 from textlstm.validation import MAX_LENGTH, MAX_TEMPERATURE, check_prompt, generation_params
+from textlstm.webapp import warmup
 from textlstm.webapp.batching import MAX_BATCH, GenerationBatcher
 from textlstm.webapp.controls import CONCURRENCY_GROUP, checked
 
@@ -40,6 +41,7 @@ def build_generate_tab(generator, batching=True):
     else:
         stream = lambda prompt, params: generator.stream(prompt, **params)  # noqa: E731
         slots = dict(concurrency_id=CONCURRENCY_GROUP)
+    warmup.warm_generate(stream)  # the first visitor's text starts at once: no tracing
     with gr.Row():
         with gr.Column():
             prompt = gr.Textbox(label="Prompt", lines=3, value="ROMEO:")

@@ -12,6 +12,7 @@ from textlstm.charlm_model import lstm_layers
 from textlstm.errors import TextLSTMError
 from textlstm.trace import FIELDS
 from textlstm.validation import check_index
+from textlstm.webapp import warmup
 from textlstm.webapp.controls import CONCURRENCY_GROUP, checked
 
 PASSAGE = """ROMEO:
@@ -110,6 +111,7 @@ def first_cell(generator) -> tuple:
 def build_inside_tab(classifier, generator):
     models = [name for name, m in ((CHARACTER, generator), (SENTIMENT, classifier)) if m is not None]
     start_layer, start_cell = first_cell(generator) if models[0] == CHARACTER else (0, 0)
+    warmup.warm_trace(classifier, generator)
     with gr.Row():
         with gr.Column(scale=1):
             model = checked(gr.Radio(models, value=models[0], label="Model"))

@@ -10,6 +10,7 @@ from textlstm.errors import TextLSTMError
 from textlstm.validation import MAX_BATCH, check_texts
 from textlstm.webapp.batching import MAX_BATCH as BATCH_SIZE
 from textlstm.webapp.batching import MicroBatcher
+from textlstm.webapp import warmup
 from textlstm.webapp.controls import CONCURRENCY_GROUP
 
 EXAMPLES = [
@@ -115,6 +116,7 @@ def _histogram(probabilities):
 
 def build_sentiment_tab(classifier, explanation="gradients", batching=True):
     explain = explainer(classifier, explanation, batching)
+    warmup.warm_classify(explain)  # the first visitor's click costs no compile
     # Batched requests wait for the worker together (its one call per batch is the compute), so they
     # need slots of their own; unbatched ones share the model group's two slots, one per core.
     slots = dict(concurrency_id="classify", concurrency_limit=2 * BATCH_SIZE) if batching else dict(
