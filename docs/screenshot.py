@@ -16,7 +16,6 @@ REVIEW = ("The first half is gripping and beautifully shot, but the ending is ru
           "and the romance never convinces.")
 
 
-
 def palette(path):
     """The heat-map page as 256 colours: a third of the bytes, no visible change."""
     from PIL import Image
