@@ -25,6 +25,8 @@ def prepared_builder(name: str, data_dir: Optional[str]):
     """A TFDS builder whose data is on disk, downloading it if TFDS can."""
     import tensorflow_datasets as tfds
 
+    import textlstm.datasets  # noqa: F401  registers the everyday-English builders TFDS's catalog lacks
+
     where = data_dir or "TFDS's default data dir (~/tensorflow_datasets)"
     try:
         builder = tfds.builder(name, data_dir=data_dir)

@@ -1,0 +1,134 @@
+"""The four everyday-English TFDS builders (textlstm/datasets/).
+
+- tfds.testing.DatasetBuilderTestCase on the fake source files in tests/data/everyday (laid out
+  like the manual dir ../shared/raw/everyday): registration, generation, splits, features;
+- the download path, with TFDS's download manager answering from fake release files;
+- where ../shared exists: each builder run on ../shared/raw/everyday gives exactly the examples
+  of the prepared copy in ../shared/tfds.
+"""
+
+import collections
+import json
+import os
+from unittest import mock
+
+import pytest
+import tensorflow_datasets as tfds
+
+from textlstm import datasets
+from textlstm.datasets import everyday, goemotions_sentiment, multi_domain_sentiment
+
+FAKE = os.path.join(os.path.dirname(__file__), "data", "everyday")
+SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
+
+
+class _Case(tfds.testing.DatasetBuilderTestCase):
+    __test__ = False  # a base: pytest collects the four below
+    EXAMPLE_DIR = FAKE  # the harness gives it as the manual dir: builders with instructions read it
+    SKIP_CHECKSUMS = True  # nothing is downloaded here
+
+
+class MpqaPolarityTest(_Case):
+    __test__ = True
+    DATASET_CLASS = datasets.MpqaPolarity
+    SPLITS = {"train": 16, "validation": 4, "test": 4}  # 12 phrases per class: i % 10 == 0 test, == 1 validation
+
+
+class ProsConsTest(_Case):
+    __test__ = True
+    DATASET_CLASS = datasets.ProsCons
+    SPLITS = {"train": 16, "validation": 4, "test": 4}  # 12 + 12 entries; an empty <Pros> is left out
+
+
+class MultiDomainSentimentTest(_Case):
+    __test__ = True
+    DATASET_CLASS = datasets.MultiDomainSentiment
+    SPLITS = {"train": 8, "validation": 8, "test": 8}  # 3 reviews in each of 8 files
+
+
+class GoemotionsSentimentTest(_Case):
+    __test__ = True
+    DATASET_CLASS = datasets.GoemotionsSentiment
+    SPLITS = {"train": 4, "validation": 2, "test": 2}  # only comments of group 1 alone or 3 alone
+
+
+def _examples(builder, split):
+    return [{k: (v.decode() if isinstance(v, bytes) else int(v)) for k, v in ex.items()}
+            for ex in tfds.as_numpy(builder.as_dataset(split=split))]
+
+
+def _prepare(cls, tmp_path, manual_dir):
+    builder = cls(data_dir=str(tmp_path))
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
+    return builder
+
+
+def test_split_rule_and_names():
+    assert [everyday.split_of(i) for i in range(12)] == ["test", "validation"] + ["train"] * 8 + ["test", "validation"]
+    assert datasets.NAMES == ("mpqa_polarity", "pros_cons", "multi_domain_sentiment", "goemotions_sentiment")
+    for cls in datasets.BUILDERS:
+        assert str(cls.VERSION) == "1.0.0"
+        assert tfds.builder_cls(cls.name) is cls  # registered by importing textlstm.datasets
+
+
+def test_texts_labels_and_domains_as_the_sources_say(tmp_path):
+    mdsd = _prepare(datasets.MultiDomainSentiment, tmp_path, FAKE)
+    test = _examples(mdsd, "test")
+    books = [e for e in test if e["domain"] == 0 and e["label"] == 1]
+    # title, blank line, body; HTML entities unescaped; the first review of each file is test
+    assert [e["text"] for e in books] == ['A great books item #0\n\nThis books item was great & I said so "twice".']
+    pros = _examples(_prepare(datasets.ProsCons, tmp_path, FAKE), "validation")
+    assert {"Digital is where it's at", "fast shutter"} == {e["text"] for e in pros if e["label"] == 1}  # the empty 7th entry is not counted
+    assert "Good image quality, 3x optical zoom" in {e["text"] for e in _examples(_prepare(
+        datasets.ProsCons, tmp_path / "again", FAKE), "train")}
+
+
+def test_goemotions_download_maps_emotions_to_the_papers_groups(tmp_path):
+    """No manual dir: the release's emotion ids, emotions.txt and sentiment_mapping.json."""
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "emotions.txt").write_text("admiration\nanger\nconfusion\njoy\nneutral\n")
+    (release / "sentiment_mapping.json").write_text(json.dumps(
+        {"positive": ["admiration", "joy"], "negative": ["anger"], "ambiguous": ["confusion"]}))
+    rows = {"train": "Love it\t0,3\tt1\nHate it\t1\tt2\nHuh\t2\tt3\nMeh\t4\tt4\nBoth\t0,1\tt5\n",
+            "dev": "Nice\t3\td1\n", "test": "Ugh\t1\te1\n"}
+    for name, text in rows.items():
+        (release / f"{name}.tsv").write_text(text)
+
+    def download(self, urls):
+        return {k: release / url.rsplit("/", 1)[1] for k, url in urls.items()}
+
+    builder = goemotions_sentiment.GoemotionsSentiment(data_dir=str(tmp_path / "data"))
+    with mock.patch.object(tfds.download.DownloadManager, "download", download):
+        builder.download_and_prepare()  # no manual dir: the download path
+    train = sorted((e["text"], e["label"]) for e in _examples(builder, "train"))
+    assert train == [("Hate it", 0), ("Love it", 1)]  # ambiguous, neutral and mixed comments left out
+    assert [(e["text"], e["label"]) for e in _examples(builder, "validation")] == [("Nice", 1)]
+
+
+def test_multi_domain_download_finds_files_inside_the_archive_folder(tmp_path):
+    archive = tmp_path / "extracted" / "sorted_data_acl"
+    for domain in multi_domain_sentiment.DOMAINS:
+        (archive / domain).mkdir(parents=True)
+        for polarity in ("positive", "negative"):
+            with open(os.path.join(FAKE, "mdsd", f"{domain}.{polarity}.review"), encoding="utf-8") as f:
+                (archive / domain / f"{polarity}.review").write_text(f.read())
+    builder = multi_domain_sentiment.MultiDomainSentiment(data_dir=str(tmp_path / "data"))
+    with mock.patch.object(tfds.download.DownloadManager, "download_and_extract", lambda self, url: tmp_path / "extracted"):
+        builder.download_and_prepare()
+    assert builder.info.splits["train"].num_examples == 8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", datasets.NAMES)
+def test_builder_on_the_original_files_gives_the_prepared_copy(name, tmp_path):
+    raw, prepared = os.path.join(SHARED, "raw", "everyday"), os.path.join(SHARED, "tfds", name, "1.0.0")
+    if not (os.path.isdir(raw) and os.path.isdir(prepared)):
+        pytest.skip("needs ../shared/raw/everyday and ../shared/tfds (the prepared data beside the clone)")
+    mine = _prepare(tfds.builder_cls(name), tmp_path, raw)
+    reference = tfds.builder_from_directory(prepared)
+    assert mine.info.features.get_serialized_info() == reference.info.features.get_serialized_info()
+    for split in everyday.SPLITS:
+        key = lambda e: tuple(sorted(e.items()))  # noqa: E731
+        assert collections.Counter(map(key, _examples(mine, split))) == collections.Counter(
+            map(key, _examples(reference, split))), split
