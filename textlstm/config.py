@@ -71,6 +71,10 @@ class SentimentConfig:
     # Adversarial training (Miyato et al. 2017; textlstm/adversarial.py): the loss on each text plus
     # the loss after its embedded words are pushed `adversarial_epsilon` word-vector norms the worst way.
     adversarial_epsilon: float = 0.0  # 0: off; Miyato et al.'s 5.0 on normalised embeddings ~ 0.3 here; ~2.5x the step time
+    # Counterfactual negations (textlstm/negation.py): short training texts with a negation put in or
+    # taken out and the label flipped, drawn as one more source with this weight; 0: off. The data
+    # alone does not teach "not bad": it is as common in negative texts as in positive ones.
+    negation_weight: float = 0.0
     # --- calibration ---
     calibrate: bool = False  # fit a temperature on the validation sets and fold it into the last layer
     # --- optional self-training: a trained model labels the `pretrain_split` reviews it is sure of ---
@@ -215,6 +219,8 @@ def validate_config(config: AnyConfig) -> None:
         if not 0.0 < config.pretrained_learning_rate_multiplier <= 1.0:
             raise TextLSTMError("config key 'pretrained_learning_rate_multiplier' must be in (0, 1], "
                                 f"got {config.pretrained_learning_rate_multiplier}")
+        if not config.negation_weight >= 0.0:
+            raise TextLSTMError(f"config key 'negation_weight' must be >= 0, got {config.negation_weight}")
         if not config.adversarial_epsilon >= 0.0:
             raise TextLSTMError(f"config key 'adversarial_epsilon' must be >= 0, got {config.adversarial_epsilon}")
         if config.steps_per_epoch is not None and config.steps_per_epoch < 1:

@@ -10,8 +10,8 @@ import os
 import keras
 import tensorflow as tf
 
-from textlstm import (adversarial, calibration, charlm_model, data, evaluation, pipelines, preprocessing, self_training,
-                      sentiment_model, sources)
+from textlstm import (adversarial, calibration, charlm_model, data, evaluation, negation, pipelines, preprocessing,
+                      self_training, sentiment_model, sources)
 from textlstm.errors import TextLSTMError
 
 MODEL_FILE = "model.keras"
@@ -36,6 +36,14 @@ class SentimentTask:
             pseudo_labelled, self.data_summary = self_training.pseudo_labelled_examples(config, data_dir)
             first = next((i for i, (s, _) in enumerate(self.sets) if s.unlabelled_split), 0)  # where the texts came from
             trains[first] = trains[first].concatenate(pseudo_labelled)
+        if config.negation_weight > 0:  # after adapt: the vocabulary comes from the real texts alone
+            edited, count = negation.counterfactual_dataset([split["train"] for _, split in self.sets], config.seed)
+            self.data_summary["counterfactual_negations"] = count
+            if count:  # none to make (no short text with a polar word): no such source
+                source = sources.DataSource(name="negations", dataset="counterfactual negations (textlstm/negation.py)",
+                                            weight=config.negation_weight, sequence_length=negation.SEQUENCE_LENGTH)
+                self.sets.append((source, {"train": edited, "validation": None, "test": None}))
+                trains.append(edited)
         self.train_ids = [pipelines.vectorize_examples(t, self.vectorizer, s.sequence_length)
                           for t, (s, _) in zip(trains, self.sets)]
         self.validation_ids = {s.name: pipelines.vectorize_examples(split["validation"], self.vectorizer,
