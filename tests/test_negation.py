@@ -14,14 +14,25 @@ def _edit(text, label, seed=0):
     return out[0] if out else None
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(12))
 def test_a_negation_goes_in_before_the_only_polar_word_and_the_label_flips(seed):
+    clauses = [f"{c} " for c in negation.CLAUSE_NEGATIONS]
     text, label = _edit("The battery is great.", 1, seed)
     assert label == 0
-    assert text in ("The battery is not great.", "The battery isn't great.", "The battery is never great.")
+    assert text in ["The battery is not great.", "The battery isn't great.", "The battery is never great."] + [
+        c + "the battery is great." for c in clauses]
     text, label = _edit("The plot was really dull", 0, seed)
-    assert label == 1 and text in ("The plot was not really dull", "The plot wasn't really dull",
-                                   "The plot was never really dull")
+    assert label == 1 and text in ["The plot was not really dull", "The plot wasn't really dull",
+                                   "The plot was never really dull"] + [c + "the plot was really dull" for c in clauses]
+
+
+def test_every_form_is_used_and_a_clause_is_negated_only_in_one_sentence():
+    one = {_edit("The battery is great.", 1, seed)[0].split(" the battery")[0] for seed in range(200)}
+    assert one >= set(negation.CLAUSE_NEGATIONS) | {"The battery is not great.", "The battery isn't great."}
+    two = {_edit("The battery is great. I use it daily.", 1, seed)[0] for seed in range(50)}
+    assert all(t.startswith("The battery") for t in two)  # "I don't think" would reach the second sentence
+    fragment = {_edit("was really dull", 0, seed)[0] for seed in range(50)}
+    assert all(t.startswith("was") for t in fragment)  # no subject: "I don't think was dull" is no English
 
 
 @pytest.mark.parametrize("text, label, edited", [
@@ -68,9 +79,9 @@ def test_the_dataset_holds_the_edits_and_may_be_empty():
     labels = [1, 1, 0, 0] * negation.MIN_COUNT  # "is" and "was" on both sides: only great and dull are polar
     ds, count = negation.counterfactual_dataset([tf.data.Dataset.from_tensor_slices((texts, labels))], seed=0)
     assert count == len(texts)
-    edited = {(t.decode().replace("n't", " not").replace("never", "not"), int(y)) for t, y in ds.as_numpy_iterator()}
-    assert edited == {("the film is not great", 0), ("the film was not great", 0),
-                      ("the film is not dull", 1), ("the film was not dull", 1)}
+    edited = [(t.decode(), int(y)) for t, y in ds.as_numpy_iterator()]
+    assert {(t.split()[-1], y) for t, y in edited} == {("great", 0), ("dull", 1)}  # every label flipped
+    assert all(any(cue in t for cue in ("not", "n't", "never", "Nobody")) for t, _ in edited)
     ds, count = negation.counterfactual_dataset([tf.data.Dataset.from_tensor_slices((["a film"], [1]))], seed=0)
     assert count == 0 and list(ds) == []
 

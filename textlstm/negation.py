@@ -8,6 +8,7 @@ differs. Here the edit is made by rule, on the training texts alone:
 
     "The battery is great."   (positive) -> "The battery isn't great."   (negative)
     "The plot was dull."      (negative) -> "The plot was not dull."     (positive)
+    "The plot was dull."      (negative) -> "I don't think the plot was dull." (positive)
     "not a good product"      (negative) -> "a good product"             (positive)
 
 An edit is made only where it flips the label. The text is short (at most MAX_WORDS words).
@@ -39,6 +40,9 @@ NEGATIONS = {"not", "no", "never", "nothing", "none", "nobody", "neither", "nor"
 _DEGREE = r"(?:(?:very|really|so|too|quite|pretty|that|particularly|extremely|truly|all|as|exactly|overly|at)\s+){0,2}"
 _PRONOUN_S = "|".join(rf"(?<=\b{p})'s" for p in ("it", "that", "he", "she", "there", "here", "what", "this"))
 _INSERT = re.compile(rf"\b(is|was|are|were|am|{_PRONOUN_S}|'re|'m)\s+" + _DEGREE + r"([A-Za-z]+)", re.I)
+CLAUSE_NEGATIONS = ("I don't think", "I do not think", "I wouldn't say", "I would not say that", "I can't say",
+                    "I don't believe", "Nobody would say")  # each negates the statement that follows it
+_SENTENCE_END = re.compile(r"[.!?]\s")
 _CONTRACTED = {"is": "isn't", "was": "wasn't", "are": "aren't", "were": "weren't"}
 # A negation, and the polar word it governs within REMOVE_REACH words of the same clause.
 _CUE = re.compile(r"\b(not|never|(?:is|was|are|were|do|does|did|could|would|should)n't)\s+", re.I)
@@ -100,7 +104,15 @@ def _insert(text, label, words, polarity, rng):
     if found is None or not _only_polar_word(found.group(2), label, words, polarity):
         return None
     verb = found.group(1)
-    form = rng.choice(("not", "contracted", "never"))  # the ways people negate a copula
+    # The ways people negate a statement: at its verb, or the whole clause, which puts words between
+    # the negation and the polar word ("I don't think the plot was dull"): for one sentence with a
+    # subject only (SST-2's "was dull" is a fragment).
+    clause = _words(text[:found.start(1)]) and not _SENTENCE_END.search(text.strip().rstrip(".!?"))
+    form = rng.choice(("not", "contracted", "never") + (("clause",) if clause else ()))
+    if form == "clause":
+        statement = text.strip()
+        statement = statement if statement.startswith("I ") else statement[:1].lower() + statement[1:]
+        return f"{rng.choice(CLAUSE_NEGATIONS)} {statement}"
     if form == "contracted" and verb.lower() in _CONTRACTED:
         negated = _CONTRACTED[verb.lower()] if verb.islower() else _CONTRACTED[verb.lower()].capitalize()
     else:
