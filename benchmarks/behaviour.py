@@ -1,6 +1,6 @@
 """Behaviour tests for sentiment models: failure rate per capability, models side by side.
 
-    python benchmarks/behaviour.py [MODEL_DIR ...]   (default: saved_models/imdb_sentiment)
+    python benchmarks/behaviour.py [MODEL ...]   (default: the shipped english_sentiment and imdb_sentiment)
     python benchmarks/behaviour.py --cases           (print every case with its expected label)
 
 Templated minimum-functionality tests in the manner of CheckList (Ribeiro et al. 2020):
@@ -20,9 +20,9 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES_PER_CAPABILITY = 60  # sampled from each capability's full product of templates x fillers
 SEED = 7  # the same cases on every run
+NEGATION = ("negated positive", "negated negative", "negation, words between")  # averaged in a row of their own
 
 SUBJECTS = ["the film", "this movie", "the acting", "the plot", "the soundtrack", "the ending",
             "the food", "the hotel", "this phone", "the book", "the service", "the game"]
@@ -115,6 +115,9 @@ def table(results: dict, cases_by_capability) -> str:
             totals[n][1] += count
             cells.append(f"{100.0 * failed / count:.1f}")
         lines.append(f"| {capability} | {len(cases)} | " + " | ".join(cells) + " |")
+    negation = [sum(100.0 * results[n][c][0] / results[n][c][1] for c in NEGATION) / len(NEGATION) for n in names]
+    lines.append(f"| negation, mean of the three | {sum(len(cases_by_capability[c]) for c in NEGATION)} | "
+                 + " | ".join(f"{rate:.1f}" for rate in negation) + " |")
     count = sum(len(c) for c in cases_by_capability.values())
     lines.append(f"| **all** | {count} | " + " | ".join(f"**{100.0 * f / c:.1f}**" for f, c in totals.values()) + " |")
     return "\n".join(lines)
@@ -122,7 +125,7 @@ def table(results: dict, cases_by_capability) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("models", nargs="*", help="model folders (default: the shipped sentiment model)")
+    parser.add_argument("models", nargs="*", help="model folders or names (default: both shipped sentiment models)")
     parser.add_argument("--cases", action="store_true", help="print the cases and exit")
     args = parser.parse_args(argv)
     cases = capabilities()
@@ -133,7 +136,7 @@ def main(argv=None):
         return 0
     import textlstm
 
-    models = args.models or [os.path.join(REPO, "saved_models", "imdb_sentiment")]
+    models = args.models or ["english_sentiment", "imdb_sentiment"]
     results = {}
     for path in models:
         label = os.path.basename(os.path.normpath(path))

@@ -62,21 +62,21 @@ def test_python_api_by_name(installed):
         "import textlstm, os\n"
         "assert os.path.dirname(os.path.dirname(textlstm.__file__)).endswith('site-packages'), textlstm.__file__\n"
         "print(sorted(textlstm.known_models()))\n"
-        "print(textlstm.load_sentiment('imdb_sentiment').predict('A wonderful, moving film.').label)\n"
+        "print(textlstm.load_sentiment('english_sentiment').predict('Not a bad film at all.').label)\n"
         "print(len(textlstm.load_generator('shakespeare_char').generate('ROMEO:', length=30, seed=1)))\n"
     )
     lines = run(installed, "python", "-c", script).stdout.split("\n")
-    assert lines[:3] == ["['imdb_sentiment', 'shakespeare_char']", "positive", "30"]
+    assert lines[:3] == ["['english_sentiment', 'imdb_sentiment', 'shakespeare_char']", "positive", "30"]
 
 
 def test_cli_by_name(installed):
-    out = run(installed, "textlstm", "predict", "imdb_sentiment", "A wonderful, moving film.").stdout
+    out = run(installed, "textlstm", "predict", "english_sentiment", "A wonderful, moving film.").stdout
     assert out.startswith("positive\t")
     out = run(installed, "textlstm", "generate", "shakespeare_char", "--prompt", "ROMEO:", "--length", "20",
               "--seed", "1").stdout
     assert out.startswith("ROMEO:") and len(out.rstrip("\n")) >= 26
-    version = max((d for d in os.listdir(os.path.join(SHIPPED, "imdb_sentiment")) if d.isdigit()), key=int)
-    out = run(installed, "textlstm", "predict", f"imdb_sentiment/{version}", "A wonderful, moving film.").stdout
+    version = max((d for d in os.listdir(os.path.join(SHIPPED, "english_sentiment")) if d.isdigit()), key=int)
+    out = run(installed, "textlstm", "predict", f"english_sentiment/{version}", "A wonderful, moving film.").stdout
     assert out.startswith("positive\t")  # NAME/<version>: the SavedModel export, by name
 
 
@@ -84,7 +84,7 @@ def test_unknown_name_lists_the_known_ones(installed):
     r = run(installed, "textlstm", "predict", "imdb_sentimnet", "A fine film.", check=False)
     assert r.returncode == 2
     (line,) = [x for x in r.stderr.splitlines() if x.startswith("textlstm ")]  # TensorFlow's start-up chatter aside
-    assert "'imdb_sentimnet'" in line and "imdb_sentiment, shakespeare_char" in line
+    assert "'imdb_sentimnet'" in line and "english_sentiment, imdb_sentiment, shakespeare_char" in line
 
 
 def test_demo_without_arguments(installed):
@@ -108,8 +108,8 @@ def test_demo_without_arguments(installed):
                 assert time.time() < deadline, "the demo did not come up"
                 time.sleep(0.5)
         client = Client(url, verbose=False)
-        label = client.predict("A wonderful, moving film.", api_name="/classify")[0]
-        assert label["label"] == "positive"
+        label = client.predict("Not a bad film at all. I was never bored.", api_name="/classify")[0]
+        assert label["label"] == "positive"  # english_sentiment, the default (imdb_sentiment: negative)
         text = client.predict("ROMEO:", 20, 0.8, 0, 1.0, 1, api_name="/generate")
         assert text.startswith("ROMEO:")
     finally:

@@ -72,4 +72,4 @@ def test_demo_defaults_are_names():
     from textlstm import webapp
 
     args = webapp.default_args()
-    assert (args.sentiment_model, args.generator_model) == ("imdb_sentiment", "shakespeare_char")
+    assert (args.sentiment_model, args.generator_model) == ("english_sentiment", "shakespeare_char")

@@ -11,7 +11,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED = os.path.join(REPO, "saved_models")
 MIB = 1024 * 1024
 # Bytes per model folder, Keras file and export included (issue 15 gave the character model 45 MiB).
-LIMITS = {"imdb_sentiment": 25 * MIB, "shakespeare_char": 45 * MIB}
+LIMITS = {"english_sentiment": 25 * MIB, "imdb_sentiment": 25 * MIB, "shakespeare_char": 45 * MIB}
 FILES = ["model.keras", "vocabulary.json", "config.json", "metrics.json", "curves.png", "MODEL_CARD.md"]
 
 
@@ -19,7 +19,7 @@ def _size(folder):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files)
 
 
-@pytest.mark.parametrize("name", ["imdb_sentiment", "shakespeare_char"])
+@pytest.mark.parametrize("name", list(LIMITS))
 def test_folder_is_complete_and_compact(name):
     folder = os.path.join(SHIPPED, name)
     for f in FILES:
@@ -61,12 +61,13 @@ def test_sentiment_model_figures_and_predictions():
     assert (good.label, bad.label) == ("positive", "negative")
 
 
-def test_sentiment_model_was_trained_by_the_committed_config():
+@pytest.mark.parametrize("name", ["english_sentiment", "imdb_sentiment"])
+def test_sentiment_model_was_trained_by_the_committed_config(name):
     """The model card's commands reproduce it: only the teacher's path differs (machine-specific)."""
     from textlstm.config import config_to_dict, load_config
 
-    shipped = config_to_dict(load_config(os.path.join(SHIPPED, "imdb_sentiment", "config.json")))
-    committed = config_to_dict(load_config(os.path.join(REPO, "configs", "imdb_sentiment.json")))
+    shipped = config_to_dict(load_config(os.path.join(SHIPPED, name, "config.json")))
+    committed = config_to_dict(load_config(os.path.join(REPO, "configs", f"{name}.json")))
     assert shipped["teacher"] and committed["teacher"]
     assert {**shipped, "teacher": None} == {**committed, "teacher": None}
 
@@ -79,9 +80,9 @@ def test_char_model_was_trained_by_the_committed_config():
     assert config_to_dict(shipped) == config_to_dict(load_config(os.path.join(REPO, "configs", "shakespeare_char.json")))
 
 
-def test_shipped_models_config_serves_both():
+def test_shipped_models_config_serves_every_model():
     text = open(os.path.join(SHIPPED, "models.config")).read()
-    for name in ("imdb_sentiment", "shakespeare_char"):
+    for name in LIMITS:
         assert f'name: "{name}"' in text and f'base_path: "/models/{name}"' in text
 
 
@@ -135,3 +136,55 @@ def test_traces_of_the_shipped_models_equal_their_keras_layers():
     np.testing.assert_allclose(np.concatenate([trace.layer(0, "forward").hidden, trace.layer(0, "backward").hidden],
                                               axis=-1), expected, atol=1e-5)
     check_cell_equations(trace)
+
+
+# The demo's own examples and sentences of our own with a label a person gives at once, negations
+# among them (issue 25). A person reads the demo's mixed examples as leaning negative.
+EVERYDAY_SENTENCES = [
+    ("One of the best films I have seen in years: a smart script, superb acting and a score that stays with you.", 1),
+    ("A dull, lazy sequel. The jokes fall flat, the plot makes no sense and I nearly walked out.", 0),
+    ("I wouldn't say this movie is bad, but it is not good either.", 0),
+    ("Not a bad film at all. I was never bored.", 1),
+    ("The food was not good.", 0),
+    ("The service was not bad at all.", 1),
+    ("I love this phone!", 1),
+    ("Terrible customer service, never again.", 0),
+    ("Waste of money.", 0),
+    ("Not worth it.", 0),
+    ("I did not like the ending.", 0),
+    ("The hotel was clean and the staff were friendly.", 1),
+    ("Nothing special, pretty boring.", 0),
+    ("Works perfectly, highly recommend.", 1),
+    ("I was not disappointed.", 1),
+    ("It broke after two days.", 0),
+]
+
+
+def test_english_model_meets_the_bars_it_claims():
+    """Issue 25's bar, on the figures training recorded (what `textlstm evaluate` prints): the lines the
+    card says hold, hold; the lines it says miss are at the figures it quotes."""
+    metrics = json.load(open(os.path.join(SHIPPED, "english_sentiment", "metrics.json")))
+    accuracy = {name: e["accuracy"] for name, e in metrics["evaluation"].items()}
+    ece = {name: e["ece"] for name, e in metrics["evaluation"].items()}
+    examples = {name: e["examples"] for name, e in metrics["evaluation"].items()}
+    assert examples == {"imdb": 25_000, "sst2": 872, "pros_cons": 4_588, "goemotions": 2_933, "mpqa": 1_062,
+                        "multi_domain": 800}  # every test text, nothing dropped
+    floors = {"sst2": 0.823, "mpqa": 0.802, "multi_domain": 0.869, "goemotions": 0.844}  # NBSVM's or VADER's
+    assert all(accuracy[name] >= floor for name, floor in floors.items()), accuracy
+    mean = sum(accuracy[name] for name in [*floors, "pros_cons"]) / 5
+    assert mean > 0.839 and mean > 0.755  # the fallback: NBSVM's and VADER's means in the issue
+    assert all(ece[name] <= 0.04 for name in ece if name != "multi_domain")
+    # Missed, as the card says: mean 87.3 (< 87.5), Pros & Cons 91.74 (< 91.8), SST-2 85.2 (< 85.5),
+    # IMDB 89.6 (< 90.0), Multi-domain ECE 0.049 (> 0.04)
+    quoted = {"mean": (mean, 0.873), "pros_cons": (accuracy["pros_cons"], 0.9174), "sst2": (accuracy["sst2"], 0.852),
+              "imdb": (accuracy["imdb"], 0.896), "multi_domain ece": (ece["multi_domain"], 0.049)}
+    assert all(abs(value - card) < 6e-4 for value, card in quoted.values()), quoted
+
+
+def test_english_model_reads_everyday_sentences_as_a_person_would():
+    import textlstm
+
+    classifier = textlstm.load_sentiment("english_sentiment")
+    p = classifier.predict_proba([text for text, _ in EVERYDAY_SENTENCES])
+    wrong = [(text, round(float(q), 3)) for (text, label), q in zip(EVERYDAY_SENTENCES, p) if (q > 0.5) != label]
+    assert not wrong

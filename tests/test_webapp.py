@@ -220,3 +220,15 @@ def test_the_app_is_warm_before_its_first_visitor(sentiment_run, charlm_run):
     classifier.trace(inside_tab.REVIEW)
     assert 0 <= p <= 1 and len(text) == 200
     assert {name: f.experimental_get_tracing_count() for name, f in functions.items()} == before
+
+
+def test_header_names_the_datasets_the_sentiment_model_learned_from():
+    from textlstm.config import SentimentConfig, config_from_dict
+    from textlstm.webapp import _training_data
+
+    two = config_from_dict({"kind": "sentiment", "sequence_length": 64, "sources": [
+        {"name": "imdb", "dataset": "imdb_reviews", "validation_split": "train[90%:]"},
+        {"name": "sst2", "dataset": "glue/sst2", "text_key": "sentence"}]})
+    assert _training_data(two) == "imdb_reviews and glue/sst2"
+    assert _training_data(SentimentConfig()) == "imdb_reviews"
+    assert _training_data(SentimentConfig(directory="reviews/")) == "a folder of texts"

@@ -11,7 +11,7 @@ import os
 from textlstm import presets
 from textlstm.errors import TextLSTMError
 
-DEFAULT_SENTIMENT = "imdb_sentiment"  # shipped models, by name: found wherever textlstm is installed
+DEFAULT_SENTIMENT = "english_sentiment"  # shipped models, by name: found wherever textlstm is installed
 DEFAULT_GENERATOR = "shakespeare_char"
 CONCURRENCY = 2  # requests computed at once: one per core
 QUEUE_SIZE = 64  # requests waiting; more get a "queue full" answer instead of a long wait
@@ -56,10 +56,23 @@ def _sentiment_figures(classifier):
     return "; ".join(parts)
 
 
+def _training_data(config) -> str:
+    """"imdb_reviews, glue/sst2 and pros_cons": the datasets of the model's config."""
+    if config is None:
+        return "labelled texts"
+    if config.directory:
+        return "a folder of texts"
+    from textlstm import sources
+
+    names = [s.dataset for s in sources.sources_of(config)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _header(classifier, generator):
     lines = ["# textlstm: LSTM text models, end to end"]
     if classifier is not None:
-        lines.append(f"- **Sentiment**: an LSTM trained on movie reviews (English); {_sentiment_figures(classifier)}.")
+        lines.append(f"- **Sentiment**: an LSTM trained on {_training_data(classifier.config)} (English); "
+                     f"{_sentiment_figures(classifier)}.")
     if generator is not None:
         held = generator.metrics.get("heldout", {})
         figure = f"**{held['loss_nats_per_char']:.3f}** nats/char on held-out text" if held else "not evaluated"
