@@ -10,6 +10,7 @@
 import collections
 import json
 import os
+import sys
 from unittest import mock
 
 import pytest
@@ -117,6 +118,15 @@ def test_multi_domain_download_finds_files_inside_the_archive_folder(tmp_path):
     with mock.patch.object(tfds.download.DownloadManager, "download_and_extract", lambda self, url: tmp_path / "extracted"):
         builder.download_and_prepare()
     assert builder.info.splits["train"].num_examples == 8
+
+
+def test_pros_cons_download_says_how_to_open_its_rar_archive(monkeypatch, tmp_path):
+    """TFDS cannot extract RAR: without the optional `rarfile` package the builder says what to do."""
+    from textlstm.datasets import pros_cons
+
+    monkeypatch.setitem(sys.modules, "rarfile", None)  # import rarfile -> ImportError
+    with pytest.raises(RuntimeError, match="pip install rarfile.*or extract it yourself"):
+        pros_cons._extract_rar(tmp_path / "pros-cons.rar", tmp_path)
 
 
 @pytest.mark.slow

@@ -35,7 +35,7 @@ NEGATIONS = {"not", "no", "never", "nothing", "none", "nobody", "neither", "nor"
              "nt", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt", "wont",
              "wouldnt", "shouldnt", "aint", "hardly", "barely"}  # standardised words (apostrophes stripped)
 
-# "is", "was" ... then an optional degree word, then the polar word. "'s" only after a pronoun:
+# "is", "was" ... then up to two degree words, then the polar word. "'s" only after a pronoun:
 # "it's good", never the possessive "the film's score".
 _DEGREE = r"(?:(?:very|really|so|too|quite|pretty|that|particularly|extremely|truly|all|as|exactly|overly|at)\s+){0,2}"
 _PRONOUN_S = "|".join(rf"(?<=\b{p})'s" for p in ("it", "that", "he", "she", "there", "here", "what", "this"))
@@ -44,9 +44,9 @@ CLAUSE_NEGATIONS = ("I don't think", "I do not think", "I wouldn't say", "I woul
                     "I don't believe", "Nobody would say")  # each negates the statement that follows it
 _SENTENCE_END = re.compile(r"[.!?]\s")
 _CONTRACTED = {"is": "isn't", "was": "wasn't", "are": "aren't", "were": "weren't"}
-# A negation, and the polar word it governs within REMOVE_REACH words of the same clause.
+# A negation, and the polar word it governs: within REMOVE_REACH words after it, before any punctuation.
 _CUE = re.compile(r"\b(not|never|(?:is|was|are|were|do|does|did|could|would|should)n't)\s+", re.I)
-REMOVE_REACH = 5  # "not, in my opinion, good" is one clause; ". Good" after it is another
+REMOVE_REACH = 5  # "not really what I would call good" still governs "good"; ", good" does not
 
 
 def word_polarity(examples) -> dict:

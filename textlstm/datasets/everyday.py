@@ -38,8 +38,8 @@ class EverydayBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
 
     def _info(self):
         return self.dataset_info_from_configs(
-            description=self.DESCRIPTION, features=features(**self.EXTRA_FEATURES), supervised_keys=("text", "label"),
-            homepage=self.HOMEPAGE, citation=self.CITATION)
+            description=self.DESCRIPTION, features=features(**self.EXTRA_FEATURES),
+            supervised_keys=("text", "label"), homepage=self.HOMEPAGE, citation=self.CITATION)
 
 
 def split_of(index: int) -> str:
@@ -58,7 +58,8 @@ def manual_file(dl_manager, relative: str):
 
 def find(root, relative: str) -> epath.Path:
     """`relative` under an extracted archive `root`, or one or two folders down (archives add top folders)."""
-    found = [p for pattern in (relative, f"*/{relative}", f"*/*/{relative}") for p in sorted(epath.Path(root).glob(pattern))]
+    patterns = (relative, f"*/{relative}", f"*/*/{relative}")  # epath refuses "**": it may walk a bucket
+    found = [p for pattern in patterns for p in sorted(epath.Path(root).glob(pattern))]
     if not found:
         raise FileNotFoundError(f"{relative} is not in the downloaded archive {root}")
     return found[0]

@@ -10,7 +10,6 @@ whose second column already holds the group ids (0 ambiguous, 1 negative, 2 neut
 
 import json
 
-
 from textlstm.datasets import everyday
 
 BASE = "https://raw.githubusercontent.com/google-research/google-research/master/goemotions/data/"

@@ -10,7 +10,6 @@ needs the `rarfile` package and an unrar tool (or extract it yourself into the m
 import os
 import re
 
-
 from textlstm.datasets import everyday
 
 URL = "http://www.cs.uic.edu/~liub/FBS/pros-cons.rar"
