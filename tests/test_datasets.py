@@ -134,7 +134,7 @@ def test_pros_cons_download_says_how_to_open_its_rar_archive(monkeypatch, tmp_pa
 def test_builder_on_the_original_files_gives_the_prepared_copy(name, tmp_path):
     raw, prepared = os.path.join(SHARED, "raw", "everyday"), os.path.join(SHARED, "tfds", name, "1.0.0")
     if not (os.path.isdir(raw) and os.path.isdir(prepared)):
-        pytest.skip("needs ../shared/raw/everyday and ../shared/tfds (the prepared data beside the clone)")
+        pytest.skip(reason="needs ../shared/raw/everyday and ../shared/tfds (the prepared data beside the clone)")
     mine = _prepare(tfds.builder_cls(name), tmp_path, raw)
     reference = tfds.builder_from_directory(prepared)
     assert mine.info.features.get_serialized_info() == reference.info.features.get_serialized_info()

@@ -143,6 +143,7 @@ def test_traces_of_the_shipped_models_equal_their_keras_layers():
 EVERYDAY_SENTENCES = [
     ("One of the best films I have seen in years: a smart script, superb acting and a score that stays with you.", 1),
     ("A dull, lazy sequel. The jokes fall flat, the plot makes no sense and I nearly walked out.", 0),
+    ("The first half is gripping and beautifully shot, but the ending is rushed and the romance never convinces.", 0),
     ("I wouldn't say this movie is bad, but it is not good either.", 0),
     ("Not a bad film at all. I was never bored.", 1),
     ("The food was not good.", 0),
