@@ -38,7 +38,8 @@ MARKERS = ("<!-- everyday -->", "<!-- /everyday -->")
 
 def read_sets(data_dir=None, limit=None):
     """{source name: (train texts, train labels, test texts, test labels)}; limit: the first N of each."""
-    from textlstm import config, sources
+    from textlstm import config
+    from textlstm.data import sources
 
     out = {}
     for source, splits in sources.labelled_sets(config.load_config(CONFIG), data_dir):
@@ -80,7 +81,8 @@ def model_predictions(folder, sets) -> dict:
     """P(positive) > 0.5 of a model folder's end-to-end model, as `textlstm evaluate` computes it."""
     import tensorflow as tf
 
-    from textlstm import evaluation, loading
+    from textlstm import loading
+    from textlstm.training import evaluation
 
     model = loading.load_keras_model(loading.model_folder(folder))
     out = {}

@@ -67,7 +67,7 @@ def main():
     import tensorflow_datasets as tfds
 
     import textlstm
-    from textlstm import explanations
+    from textlstm.inside import explanations
 
     classifier = textlstm.load_sentiment(args.model)
     test = tfds.load("imdb_reviews", split="test", data_dir=args.data_dir).shuffle(25_000, seed=7)

@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 
 import textlstm  # noqa: E402
-from textlstm.charlm_model import build_step_model  # noqa: E402
+from textlstm.models.charlm_model import build_step_model  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LENGTH = 1000  # characters per timed run of (a)

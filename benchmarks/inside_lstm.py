@@ -11,7 +11,7 @@
 2. Gate saturation of the character model on that passage: per layer and gate, the share of
    units shut (< 0.1) or open (> 0.9) on more than half of the steps.
 3. Interpretable cells: the strongest correlations between a cell's state and the fixed text
-   properties of textlstm/cell_analysis.py, on the same passage. --heatmap draws the strongest.
+   properties of textlstm/inside/cell_analysis.py, on the same passage. --heatmap draws the strongest.
 
 --update-metrics records 1-3 under "inside" in the generator folder's metrics.json: the model
 card quotes it, and the demo's Inside the LSTM tab opens on the strongest cell it names.
@@ -39,10 +39,10 @@ def timed(fn, repeats):
 
 
 def held_out_passage(chars, data_dir=None):
-    from textlstm import data
+    from textlstm.data import catalog
     from textlstm.config import CharLMConfig
 
-    heldout = data.char_text_splits(CharLMConfig(), data_dir)[2]  # validation, then test
+    heldout = catalog.char_text_splits(CharLMConfig(), data_dir)[2]  # validation, then test
     return heldout[:chars]
 
 
@@ -59,7 +59,8 @@ def main():
     args = parser.parse_args()
 
     import textlstm
-    from textlstm import cell_analysis, heatmap
+    from textlstm.inside import cell_analysis
+    from textlstm.inside import heatmap
 
     generator, classifier = textlstm.load_generator(args.generator), textlstm.load_sentiment(args.sentiment)
     passage = held_out_passage(args.chars)

@@ -24,10 +24,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from textlstm import data, evaluation, loading, sources  # noqa: E402
+from textlstm import loading  # noqa: E402
+from textlstm.data import sources  # noqa: E402
+from textlstm.data import catalog
+from textlstm.training import evaluation
 from textlstm.artifacts import environment_info  # noqa: E402
-from textlstm.litert_export import export_litert  # noqa: E402
-from textlstm.litert_host import LiteRTClassifier, LiteRTGenerator, next_character_loss  # noqa: E402
+from textlstm.export.litert import export_litert  # noqa: E402
+from textlstm.export.litert_host import LiteRTClassifier, LiteRTGenerator, next_character_loss  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPEATS = 200  # latency calls per figure
@@ -78,7 +81,7 @@ def generator_rows(folder, lite, characters, data_dir):
     from textlstm.text_generator import TextGenerator
 
     config = loading.load_folder_config_of_kind(folder, "charlm")
-    _, _, text = data.char_text_splits(config, data_dir)
+    _, _, text = catalog.char_text_splits(config, data_dir)
     text = text[:characters] if characters else text
     generator = TextGenerator.load(folder)
     keras_loss = evaluation.evaluate_charlm(generator.model, generator.vocabulary, text)["loss_nats_per_char"]

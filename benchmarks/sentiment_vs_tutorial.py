@@ -34,7 +34,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import textlstm  # noqa: E402
-from textlstm import training  # noqa: E402
+from textlstm.training import loop  # noqa: E402
 from textlstm.config import apply_overrides, default_config, load_config  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -67,7 +67,7 @@ def run(name, config, out, data_dir, pretrained=None):
 
 
 def figures(metrics, run_dir, wall):
-    pretrain_seconds = sum(float(r["seconds"]) for r in training.pretrain_history(run_dir))
+    pretrain_seconds = sum(float(r["seconds"]) for r in loop.pretrain_history(run_dir))
     t = metrics["training"]
     return {"accuracy": metrics["test"]["accuracy"], "examples": metrics["test"]["examples"], "epochs": t["epochs"],
             "reviews_per_second": t["reviews_per_second"], "classifier_seconds": t["wall_time_seconds"],

@@ -122,10 +122,10 @@ def client(server):
 @pytest.fixture(scope="session")
 def exports(tmp_path_factory, sentiment_run, charlm_run):
     """Both tiny models exported as TF Serving version 1."""
-    from textlstm import export
+    from textlstm.export import saved_model
 
     base = tmp_path_factory.mktemp("exports")
     return {
-        "sentiment": export.export(sentiment_run, str(base / "imdb_sentiment")),
-        "generator": export.export(charlm_run, str(base / "shakespeare_char")),
+        "sentiment": saved_model.export(sentiment_run, str(base / "imdb_sentiment")),
+        "generator": saved_model.export(charlm_run, str(base / "shakespeare_char")),
     }

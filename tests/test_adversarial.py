@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm import adversarial, sentiment_model
+from textlstm.training import adversarial
+from textlstm.models import sentiment_model
 from textlstm.config import SentimentConfig, apply_overrides
 from textlstm.errors import TextLSTMError
 

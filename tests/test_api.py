@@ -85,10 +85,10 @@ def test_predict_input_type_errors(sentiment_run):
 def test_language_model_pretraining_then_classifier(review_dir, tmp_path):
     """pretrain_epochs > 0: an LM phase in RUN_DIR/pretrain, whose weights seed the classifier."""
     from conftest import TINY_SENTIMENT
-    from textlstm import sentiment_model
+    from textlstm.models import sentiment_model
     from textlstm.config import SentimentConfig, apply_overrides
-    from textlstm.pretraining import WordLMPretrainTask
-    from textlstm.tasks import SentimentTask
+    from textlstm.training.pretraining import WordLMPretrainTask
+    from textlstm.training.tasks import SentimentTask
 
     config = apply_overrides(SentimentConfig(), {**TINY_SENTIMENT, "directory": review_dir, "pretrain_epochs": 1,
                                                  "pretrain_sequence_length": 8, "pretrain_batch_size": 8,

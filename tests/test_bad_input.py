@@ -196,7 +196,7 @@ def test_gradio_generate(server, generator, settings, expected):
         assert event == "error" and outputs.startswith(expected), outputs
     else:
         assert event == "complete", outputs
-        clean_prompt = textlstm.validation.check_prompt(prompt)
+        clean_prompt = textlstm.input_checks.check_prompt(prompt)
         assert outputs[0] == clean_prompt + _expected_generation(generator, settings)
     _still_serving(server)
 
@@ -247,11 +247,11 @@ def test_wordless_pattern_matches_the_python_check():
     chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
     texts = chars + [f"!{c}." for c in chars]
     graph = tf.strings.regex_full_match(tf.constant([t.encode("utf-8") for t in texts]),
-                                        textlstm.validation.WORDLESS_PATTERN).numpy()
+                                        textlstm.input_checks.WORDLESS_PATTERN).numpy()
 
     def refused(text):
         try:
-            textlstm.validation.check_texts(text)
+            textlstm.input_checks.check_texts(text)
         except textlstm.TextLSTMError:
             return True
         return False
@@ -264,6 +264,6 @@ def test_blank_pattern_matches_python_whitespace():
     """The graph's blank test (an RE2 class) and Python's str.isspace() agree on every BMP character."""
     chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
     blank = tf.strings.regex_full_match(tf.constant([c.encode("utf-8") for c in chars]),
-                                        textlstm.validation.BLANK_PATTERN).numpy()
+                                        textlstm.input_checks.BLANK_PATTERN).numpy()
     differ = [hex(ord(c)) for c, b in zip(chars, blank) if bool(b) != c.isspace()]
     assert differ == []

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 import textlstm
-from textlstm.validation import generation_params
+from textlstm.input_checks import generation_params
 from textlstm.webapp.batching import GenerationBatcher, MicroBatcher
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm import calibration, sentiment_model
+from textlstm.training import calibration
+from textlstm.models import sentiment_model
 from textlstm.config import SentimentConfig
 
 

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from textlstm import cell_analysis, heatmap
-from textlstm.trace import FIELDS, LayerTrace, Trace
+from textlstm.inside import cell_analysis
+from textlstm.inside import heatmap
+from textlstm.inside.trace import FIELDS, LayerTrace, Trace
 
 PLAY = "ROMEO:\nO (soft) light, \"yon\" east!\n\nFirst Citizen:\nWe are.\n"
 

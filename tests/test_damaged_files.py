@@ -13,7 +13,8 @@ import sys
 import pytest
 
 import textlstm
-from textlstm import cli, export
+from textlstm import cli
+from textlstm.export import saved_model
 
 
 def _truncate(path, keep=0.5):
@@ -91,28 +92,28 @@ def test_wrong_kind_of_model(sentiment_run, charlm_run):
 # just before the rename that would publish the finished version.
 KILLED_EXPORT = r"""
 import os, signal, sys
-from textlstm import export
+from textlstm.export import saved_model
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 if sys.argv[1] == "writing":
-    export.write_warmup = die  # runs after write_out: variables and saved_model.pb exist, warmup not
+    saved_model.write_warmup = die  # runs after write_out: variables and saved_model.pb exist, warmup not
 else:
     os.replace = die
-export.export(sys.argv[2], sys.argv[3])
+saved_model.export(sys.argv[2], sys.argv[3])
 """
 
 
 @pytest.mark.slow
 def test_killed_export_leaves_the_previous_version_serving(sentiment_run, tmp_path, cli_env):
     base = tmp_path / "imdb_sentiment"
-    export.export(sentiment_run, str(base))
+    saved_model.export(sentiment_run, str(base))
     for stage in ("writing", "renaming"):
         r = subprocess.run([sys.executable, "-c", KILLED_EXPORT, stage, sentiment_run, str(base)],
                            env=cli_env, capture_output=True, text=True, timeout=300)
         assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
         assert sorted(n for n in os.listdir(base) if not n.startswith(".")) == ["1"]  # no partial version 2
-        assert [n for n in os.listdir(base) if n.startswith(export.TMP_PREFIX)]  # its temp folder, hidden
+        assert [n for n in os.listdir(base) if n.startswith(saved_model.TMP_PREFIX)]  # its temp folder, hidden
         p = textlstm.load_export(base / "1").predict_proba(["a wonderful moving film"])
         assert 0.0 <= p[0] <= 1.0
-    assert export.export(sentiment_run, str(base)).endswith(os.sep + "2")
+    assert saved_model.export(sentiment_run, str(base)).endswith(os.sep + "2")
     assert sorted(os.listdir(base)) == ["1", "2"]  # the killed exports' temp folders are gone

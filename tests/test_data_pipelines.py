@@ -5,7 +5,9 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from textlstm import data, pipelines, preprocessing
+from textlstm.data import catalog
+from textlstm.data import pipelines
+from textlstm.text import vectorizers
 from textlstm.config import CharLMConfig, SentimentConfig
 from textlstm.errors import TextLSTMError
 
@@ -19,11 +21,11 @@ def mock_tfds(tmp_path, monkeypatch):
 
 def test_imdb_pipeline_shapes_and_dtypes(mock_tfds):
     config = SentimentConfig(max_tokens=50, sequence_length=12, batch_size=8)
-    train, validation, test = data.classification_splits(config)
+    train, validation, test = catalog.classification_splits(config)
     text, label = next(iter(train))
     assert text.dtype == tf.string and label.dtype == tf.int32 and text.shape == ()
-    vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length)
-    preprocessing.adapt_word_vectorizer(vectorizer, train.map(lambda t, y: t))
+    vectorizer = vectorizers.make_word_vectorizer(config.max_tokens, config.sequence_length)
+    vectorizers.adapt_word_vectorizer(vectorizer, train.map(lambda t, y: t))
     batches = pipelines.sentiment_batches(pipelines.vectorize_examples(train, vectorizer), 8, seed=0, shuffle=True)
     ids, labels = next(iter(batches))
     assert ids.shape == (8, 12) and ids.dtype == tf.int32
@@ -32,17 +34,17 @@ def test_imdb_pipeline_shapes_and_dtypes(mock_tfds):
 
 
 def test_tiny_shakespeare_splits_are_strings(mock_tfds):
-    train, validation, test = data.char_text_splits(CharLMConfig())
+    train, validation, test = catalog.char_text_splits(CharLMConfig())
     assert all(isinstance(t, str) and t for t in (train, validation, test))
 
 
 def test_heldout_parts_name_each_joined_split_and_its_length(mock_tfds, tmp_path):
-    lengths = [len(data.char_text_splits(CharLMConfig(test_split=name))[2]) for name in ("validation", "test")]
-    assert data.char_heldout_parts(CharLMConfig()) == [("validation", lengths[0]), ("test", lengths[1])]
-    assert data.char_heldout_parts(CharLMConfig(test_split="test")) is None  # one split: nothing to break down
+    lengths = [len(catalog.char_text_splits(CharLMConfig(test_split=name))[2]) for name in ("validation", "test")]
+    assert catalog.char_heldout_parts(CharLMConfig()) == [("validation", lengths[0]), ("test", lengths[1])]
+    assert catalog.char_heldout_parts(CharLMConfig(test_split="test")) is None  # one split: nothing to break down
     path = tmp_path / "t.txt"
     path.write_text("abc\n" * 500, encoding="utf-8")
-    assert data.char_heldout_parts(CharLMConfig(text_file=str(path))) is None
+    assert catalog.char_heldout_parts(CharLMConfig(text_file=str(path))) is None
 
 
 def test_char_windows_are_shifted_by_one():
@@ -71,28 +73,28 @@ def test_missing_dataset_gives_one_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", offline)
     with pytest.raises(TextLSTMError) as info:
-        data.char_text_splits(CharLMConfig(), data_dir=str(tmp_path))
+        catalog.char_text_splits(CharLMConfig(), data_dir=str(tmp_path))
     message = str(info.value)
     assert "tiny_shakespeare" in message and str(tmp_path) in message and "--data-dir" in message
 
 
 def test_unknown_dataset_and_split(mock_tfds):
     with pytest.raises(TextLSTMError, match="no dataset named"):
-        data.classification_splits(SentimentConfig(dataset="no_such_dataset_xyz"))
+        catalog.classification_splits(SentimentConfig(dataset="no_such_dataset_xyz"))
     with pytest.raises(TextLSTMError, match="feature"):
-        data.classification_splits(SentimentConfig(text_key="review"))
+        catalog.classification_splits(SentimentConfig(text_key="review"))
 
 
 def test_data_dir_resolution(monkeypatch):
     monkeypatch.setenv("TFDS_DATA_DIR", "/env/dir")
-    assert data.resolve_data_dir("/flag/dir") == "/flag/dir"
-    assert data.resolve_data_dir(None) == "/env/dir"
+    assert catalog.resolve_data_dir("/flag/dir") == "/flag/dir"
+    assert catalog.resolve_data_dir(None) == "/env/dir"
     monkeypatch.delenv("TFDS_DATA_DIR")
-    assert data.resolve_data_dir(None) is None  # TFDS's default (~/tensorflow_datasets)
+    assert catalog.resolve_data_dir(None) is None  # TFDS's default (~/tensorflow_datasets)
 
 
 def test_directory_dataset(review_dir):
-    train, validation, test = data.classification_splits(SentimentConfig(directory=review_dir))
+    train, validation, test = catalog.classification_splits(SentimentConfig(directory=review_dir))
     labels = {int(y) for _, y in train}
     assert labels == {0, 1}
     assert sum(1 for _ in test) == 80
@@ -101,29 +103,29 @@ def test_directory_dataset(review_dir):
 def test_directory_needs_two_classes(tmp_path):
     (tmp_path / "only").mkdir()
     with pytest.raises(TextLSTMError, match="exactly 2 class"):
-        data.classification_splits(SentimentConfig(directory=str(tmp_path)))
+        catalog.classification_splits(SentimentConfig(directory=str(tmp_path)))
 
 
 def test_text_file_splits(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("abcdefghij" * 200, encoding="utf-8")
-    train, validation, test = data.char_text_splits(CharLMConfig(text_file=str(path)))
+    train, validation, test = catalog.char_text_splits(CharLMConfig(text_file=str(path)))
     assert (len(train), len(validation), len(test)) == (1800, 100, 100)
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"ok \xff\xfe not utf-8" * 100)
     with pytest.raises(TextLSTMError, match="not valid UTF-8"):
-        data.char_text_splits(CharLMConfig(text_file=str(bad)))
+        catalog.char_text_splits(CharLMConfig(text_file=str(bad)))
     with pytest.raises(TextLSTMError, match="not found"):
-        data.char_text_splits(CharLMConfig(text_file=str(tmp_path / "none.txt")))
+        catalog.char_text_splits(CharLMConfig(text_file=str(tmp_path / "none.txt")))
 
 
 def test_vocabulary_survives_keras_asset_round_trip(tmp_path):
     """IMDB holds \\x85 (NEL); Keras' vocabulary asset is read with splitlines()."""
     import keras
 
-    vectorizer = preprocessing.make_word_vectorizer(100, 6)
+    vectorizer = vectorizers.make_word_vectorizer(100, 6)
     texts = tf.data.Dataset.from_tensor_slices(["good film \x85 yes", "bad\u2028film x\x0cy"])
-    preprocessing.adapt_word_vectorizer(vectorizer, texts)
+    vectorizers.adapt_word_vectorizer(vectorizer, texts)
     text = keras.Input(shape=(), dtype="string")
     model = keras.Model(text, vectorizer(text))
     model.save(tmp_path / "v.keras")
@@ -132,10 +134,10 @@ def test_vocabulary_survives_keras_asset_round_trip(tmp_path):
 
 
 def test_char_vocabulary_round_trip(tmp_path):
-    vocab = preprocessing.CharVocabulary.from_text("hello\nworld")
+    vocab = vectorizers.CharVocabulary.from_text("hello\nworld")
     assert vocab.tokens[:2] == ["", "[UNK]"]
     vocab.save(tmp_path / "v.json")
-    again = preprocessing.CharVocabulary.load(tmp_path / "v.json")
+    again = vectorizers.CharVocabulary.load(tmp_path / "v.json")
     assert again.tokens == vocab.tokens
-    ids = preprocessing.text_to_char_ids("hello?", vocab).numpy().tolist()
+    ids = vectorizers.text_to_char_ids("hello?", vocab).numpy().tolist()
     assert ids == vocab.encode("hello?") and ids[-1] == vocab.UNK_ID

@@ -17,7 +17,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from textlstm import datasets
-from textlstm.datasets import everyday, goemotions_sentiment, multi_domain_sentiment
+from textlstm.data.builders import everyday, goemotions_sentiment, multi_domain_sentiment
 
 FAKE = os.path.join(os.path.dirname(__file__), "data", "everyday")
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
@@ -69,7 +69,7 @@ def test_split_rule_and_names():
     assert datasets.NAMES == ("mpqa_polarity", "pros_cons", "multi_domain_sentiment", "goemotions_sentiment")
     for cls in datasets.BUILDERS:
         assert str(cls.VERSION) == "1.0.0"
-        assert tfds.builder_cls(cls.name) is cls  # registered by importing textlstm.datasets
+        assert tfds.builder_cls(cls.name) is cls  # registered by importing textlstm.data.builders
 
 
 def test_texts_labels_and_domains_as_the_sources_say(tmp_path):
@@ -122,7 +122,7 @@ def test_multi_domain_download_finds_files_inside_the_archive_folder(tmp_path):
 
 def test_pros_cons_download_says_how_to_open_its_rar_archive(monkeypatch, tmp_path):
     """TFDS cannot extract RAR: without the optional `rarfile` package the builder says what to do."""
-    from textlstm.datasets import pros_cons
+    from textlstm.data.builders import pros_cons
 
     monkeypatch.setitem(sys.modules, "rarfile", None)  # import rarfile -> ImportError
     with pytest.raises(RuntimeError, match="pip install rarfile.*or extract it yourself"):

@@ -3,14 +3,16 @@
 import numpy as np
 import pytest
 
-from textlstm import charlm_model, evaluation, preprocessing
+from textlstm.models import charlm_model
+from textlstm.training import evaluation
+from textlstm.text import vectorizers
 from textlstm.config import CharLMConfig
 
 
 @pytest.fixture(scope="module")
 def model_and_vocabulary():
     text = "To be, or not to be, that is the question:\n" * 60
-    vocabulary = preprocessing.CharVocabulary.from_text(text)
+    vocabulary = vectorizers.CharVocabulary.from_text(text)
     config = CharLMConfig(embedding_dim=8, lstm_units=16, lstm_layers=2)
     return charlm_model.build_charlm(config, len(vocabulary)), vocabulary, text
 

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm import adversarial, explanations, preprocessing, sentiment_model
+from textlstm.training import adversarial
+from textlstm.inside import explanations
+from textlstm.text import vectorizers
+from textlstm.models import sentiment_model
 from textlstm.config import SentimentConfig
 from textlstm.errors import TextLSTMError
 from textlstm.sentiment_classifier import SentimentClassifier
@@ -20,7 +23,7 @@ def tiny_classifier(**overrides):
     """A randomly initialised classifier (no training needed: the checks are about the maths)."""
     config = dataclasses.replace(SentimentConfig(), max_tokens=40, sequence_length=12, embedding_dim=8, lstm_units=6,
                                  dense_units=5, **overrides)
-    vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length, ["", "[UNK]", *WORDS])
+    vectorizer = vectorizers.make_word_vectorizer(config.max_tokens, config.sequence_length, ["", "[UNK]", *WORDS])
     keras.utils.set_random_seed(3)
     model = sentiment_model.build_sentiment_model(config, vectorizer.vocabulary_size())
     return SentimentClassifier(sentiment_model.build_end_to_end(vectorizer, model), config)

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 import textlstm
-from textlstm import export
+from textlstm.export import saved_model
 
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
 
@@ -18,13 +18,13 @@ SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli
 def test_versioned_layout_and_next_version(exports, sentiment_run, tmp_path):
     assert exports["sentiment"].endswith(os.sep + "1")
     base = os.path.dirname(exports["sentiment"])
-    assert export.next_version(base) == 2
+    assert saved_model.next_version(base) == 2
     assert not [d for d in os.listdir(base) if d.startswith(".tmp")]  # nothing left half-written
     for path in exports.values():
         assert os.path.isfile(os.path.join(path, "saved_model.pb"))
         assert os.path.isfile(os.path.join(path, "assets.extra", "tf_serving_warmup_requests"))
     with pytest.raises(textlstm.TextLSTMError, match="already exists"):
-        export.export(sentiment_run, base, version=1)
+        saved_model.export(sentiment_run, base, version=1)
 
 
 TF_ONLY_CHECK = r"""
@@ -86,7 +86,7 @@ def test_fresh_tensorflow_only_process(exports, sentiment_run, charlm_run, tmp_p
     generator = textlstm.load_generator(charlm_run)
     expected = generator.generate_batch(["ROMEO:", "JULIET:"], length=30, temperature=0.9, top_k=5, top_p=0.9, seed=7)
     assert result["deterministic"] and result["generated"] == expected
-    assert result["default_length"] == export.DEFAULTS["length"]
+    assert result["default_length"] == saved_model.DEFAULTS["length"]
     assert "temperature must be a number in [0.0, 5.0], got" in result["refused"]
 
 
@@ -118,7 +118,7 @@ def test_warmup_records_parse_and_run(exports):
 
     for path in exports.values():
         loaded = tf.saved_model.load(path)
-        records = list(tf.data.TFRecordDataset(os.path.join(path, export.WARMUP_FILE)))
+        records = list(tf.data.TFRecordDataset(os.path.join(path, saved_model.WARMUP_FILE)))
         assert records
         for record in records:
             log = prediction_log_pb2.PredictionLog.FromString(record.numpy())

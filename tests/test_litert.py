@@ -12,10 +12,13 @@ import tensorflow as tf
 
 import textlstm
 from conftest import REPO, TINY_SENTIMENT
-from textlstm import litert_export, litert_host, preprocessing, sentiment_model
+from textlstm.export import litert
+from textlstm.export import litert_host
+from textlstm.text import vectorizers
+from textlstm.models import sentiment_model
 from textlstm.config import SentimentConfig
 from textlstm.errors import TextLSTMError
-from textlstm.litert_host import LiteRTClassifier, LiteRTGenerator
+from textlstm.export.litert_host import LiteRTClassifier, LiteRTGenerator
 
 TEXTLSTM = os.path.join(os.path.dirname(sys.executable), "textlstm")
 PASSAGE = "ROMEO:\nBut, soft! what light through yonder window breaks?\nIt is the east.\n\nJULIET:\nAy me!\n"
@@ -25,7 +28,7 @@ def only_builtin(folder):
     manifest = json.load(open(os.path.join(folder, "litert.json")))
     for variant, facts in manifest["variants"].items():
         blob = open(os.path.join(folder, facts["file"]), "rb").read()
-        ops = litert_export.operators(blob)  # read from the flatbuffer itself, every subgraph
+        ops = litert.operators(blob)  # read from the flatbuffer itself, every subgraph
         assert ops == facts["operators"] and not [op for op in ops if op.startswith("CUSTOM")], (variant, ops)
         assert "WHILE" not in ops or manifest["kind"] == "sentiment"  # the character step has no loop
     return manifest
@@ -34,14 +37,14 @@ def only_builtin(folder):
 @pytest.fixture(scope="module")
 def char_litert(charlm_run, tmp_path_factory):
     out = str(tmp_path_factory.mktemp("litert") / "char")
-    litert_export.export_litert(charlm_run, out)
+    litert.export_litert(charlm_run, out)
     return out
 
 
 @pytest.fixture(scope="module")
 def sentiment_litert(sentiment_run, tmp_path_factory):
     out = str(tmp_path_factory.mktemp("litert") / "sentiment")
-    litert_export.export_litert(sentiment_run, out)
+    litert.export_litert(sentiment_run, out)
     return out
 
 
@@ -102,7 +105,7 @@ def test_sentiment_matches_keras_on_short_long_and_odd_texts(sentiment_run, sent
     expected = classifier.model(tf.constant(texts)).numpy()[:, 0]
     np.testing.assert_allclose(LiteRTClassifier(sentiment_litert).predict_proba(texts), expected, atol=1e-4)
     int8 = textlstm.load_litert(sentiment_litert, "int8").predict_proba(texts)
-    assert np.abs(int8 - expected).max() < litert_export.QUANTIZED_PROBABILITY_BOUND
+    assert np.abs(int8 - expected).max() < litert.QUANTIZED_PROBABILITY_BOUND
     for bad in ("", "!!!", ["ok", 3]):
         with pytest.raises(TextLSTMError) as api:
             classifier.predict(bad)
@@ -122,7 +125,7 @@ def test_classifier_graph_equals_keras_for_every_shape_of_model(overrides, tmp_p
     """Random weights (no training): depth, direction and pooling, padded and full-width inputs."""
     config = SentimentConfig(**{**TINY_SENTIMENT, **overrides})
     words = [f"w{i}" for i in range(40)]
-    vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length,
+    vectorizer = vectorizers.make_word_vectorizer(config.max_tokens, config.sequence_length,
                                                     vocabulary=words)
     model = sentiment_model.build_sentiment_model(config, len(vectorizer.get_vocabulary()))
     rng = np.random.default_rng(1)
@@ -130,12 +133,12 @@ def test_classifier_graph_equals_keras_for_every_shape_of_model(overrides, tmp_p
     end_to_end = sentiment_model.build_end_to_end(vectorizer, model)
     texts = ["w1 w2 w3", "w5", " ".join(words[:config.sequence_length]), "w7 nope w9 w1 w1 w2"]
     expected = end_to_end(tf.constant(texts)).numpy()[:, 0]
-    function = litert_export.litert_graphs.sentiment_classify(end_to_end, config)
+    function = litert.litert_graphs.sentiment_classify(end_to_end, config)
     module = tf.Module()
     module.f = function
     tf.saved_model.save(module, str(tmp_path / "sm"), signatures={"classify": function})
-    blob = litert_export.convert(str(tmp_path / "sm"), "classify", "float32")
-    assert not [op for op in litert_export.operators(blob) if op.startswith("CUSTOM")]
+    blob = litert.convert(str(tmp_path / "sm"), "classify", "float32")
+    assert not [op for op in litert.operators(blob) if op.startswith("CUSTOM")]
     (tmp_path / "float32.tflite").write_bytes(blob)
     (tmp_path / "vocabulary.json").write_text(json.dumps(vectorizer.get_vocabulary()))
     manifest = {"kind": "sentiment", "signature": "classify", "vocabulary": "vocabulary.json",
@@ -146,15 +149,15 @@ def test_classifier_graph_equals_keras_for_every_shape_of_model(overrides, tmp_p
 
 def test_export_refuses_what_it_cannot_do(charlm_run, char_litert, tmp_path):
     with pytest.raises(TextLSTMError, match="already exists"):
-        litert_export.export_litert(charlm_run, char_litert)
+        litert.export_litert(charlm_run, char_litert)
     with pytest.raises(TextLSTMError, match="variants must be among float32, float16, int8"):
-        litert_export.export_litert(charlm_run, str(tmp_path / "x"), ("int4",))
+        litert.export_litert(charlm_run, str(tmp_path / "x"), ("int4",))
     assert not os.path.exists(tmp_path / "x")
     with pytest.raises(TextLSTMError, match="no litert.json"):
         LiteRTGenerator(str(tmp_path))
     with pytest.raises(TextLSTMError, match="of a charlm model, not of a sentiment model"):
         LiteRTClassifier(char_litert)
-    litert_export.export_litert(charlm_run, str(tmp_path / "f32"), ("float32",))
+    litert.export_litert(charlm_run, str(tmp_path / "f32"), ("float32",))
     with pytest.raises(TextLSTMError, match="variant must be one of float32"):
         LiteRTGenerator(str(tmp_path / "f32"), "int8")
     assert [n for n in os.listdir(tmp_path) if n.startswith(".tmp")] == []  # nothing half-written
@@ -181,7 +184,7 @@ class NoTensorFlow:
         if name.split(".")[0] in ("tensorflow", "keras"):
             raise ImportError("no TensorFlow on this device")
 sys.meta_path.insert(0, NoTensorFlow())
-from textlstm.litert_host import LiteRTClassifier, LiteRTGenerator
+from textlstm.export.litert_host import LiteRTClassifier, LiteRTGenerator
 print(len(LiteRTGenerator({char_litert!r}, "int8").generate("ROMEO:", length=25, seed=1)))
 print(LiteRTClassifier({sentiment_litert!r}, "int8").predict_proba(["great fun"]).shape)
 """
@@ -195,7 +198,7 @@ def test_shipped_models_export_to_builtin_litert_files_that_agree_with_keras(tmp
     shipped = os.path.join(REPO, "saved_models")
     for name in ("shakespeare_char", "imdb_sentiment"):
         folder = os.path.join(shipped, name)  # committed: every clone has them (test_shipped_models)
-        litert_export.export_litert(folder, str(tmp_path / name))  # checks each variant against Keras
+        litert.export_litert(folder, str(tmp_path / name))  # checks each variant against Keras
         manifest = only_builtin(str(tmp_path / name))
         assert set(manifest["variants"]) == {"float32", "float16", "int8"}, manifest["skipped"]
         sizes = {v: f["bytes"] for v, f in manifest["variants"].items()}

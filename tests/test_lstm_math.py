@@ -1,11 +1,11 @@
-"""The LSTM equations written out (textlstm/lstm_math.py) against Keras' own layers and gradients."""
+"""The LSTM equations written out (textlstm/models/lstm_math.py) against Keras' own layers and gradients."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm import lstm_math
+from textlstm.models import lstm_math
 
 
 def _padded_batch(rows=3, steps=7, features=5, seed=0):

@@ -1,9 +1,9 @@
-"""Counterfactual negations (textlstm/negation.py): which texts are edited, how, and the flipped
+"""Counterfactual negations (textlstm/data/negation.py): which texts are edited, how, and the flipped
 label; and a tiny training run that mixes them in as one more source."""
 
 import pytest
 
-from textlstm import negation
+from textlstm.data import negation
 
 # A polarity table as word_polarity would give it: > 0 positive, < 0 negative.
 POLARITY = {"great": 1.5, "good": 1.2, "fun": 1.1, "bad": -1.4, "dull": -1.6, "awful": -2.0, "cheap": 0.9}

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from textlstm import optimizers
+from textlstm.training import optimizers
 from textlstm.config import CharLMConfig, SentimentConfig
 
 

@@ -43,9 +43,9 @@ def test_a_path_still_works_and_wins_over_a_name(models_dir, sentiment_run):
 
 
 def test_name_with_a_version_is_that_models_export(models_dir, sentiment_run):
-    from textlstm import export
+    from textlstm.export import saved_model
 
-    export.export(sentiment_run, str(models_dir / "tiny_sentiment"))
+    saved_model.export(sentiment_run, str(models_dir / "tiny_sentiment"))
     assert presets.resolve("tiny_sentiment/1") == str(models_dir / "tiny_sentiment" / "1")
     p = textlstm.load_export("tiny_sentiment/1").predict_proba(["a wonderful film"])
     assert p.shape == (1,)

@@ -7,23 +7,23 @@ import sys
 
 import pytest
 
-from textlstm import data
+from textlstm.data import catalog
 from textlstm.config import CharLMConfig, SentimentConfig
 
 TEXTLSTM = os.path.join(os.path.dirname(sys.executable), "textlstm")
 
 
 def test_tiny_shakespeare_is_nanogpts_split(real_data_dir):
-    train, validation, test = data.char_text_splits(CharLMConfig(), real_data_dir)
+    train, validation, test = catalog.char_text_splits(CharLMConfig(), real_data_dir)
     assert len(train) == 1_003_854  # nanoGPT's first 90%
     assert test.startswith(validation)  # "validation+test": the held-out 10%, in order
     assert len(test) == 111_540
-    assert data.char_heldout_parts(CharLMConfig(), real_data_dir) == [("validation", 55_770), ("test", 55_770)]
+    assert catalog.char_heldout_parts(CharLMConfig(), real_data_dir) == [("validation", 55_770), ("test", 55_770)]
     assert train.startswith("First Citizen:")
 
 
 def test_imdb_splits_and_labels(real_data_dir):
-    train, validation, test = data.classification_splits(SentimentConfig(), real_data_dir)
+    train, validation, test = catalog.classification_splits(SentimentConfig(), real_data_dir)
     assert {int(y) for _, y in train.take(200)} == {0, 1}
     assert sum(1 for _ in validation) == 2_500  # train[90%:]
 
@@ -33,12 +33,12 @@ def test_word_tokenizer_gives_keras_ids_on_every_imdb_test_review(real_data_dir)
     import numpy as np
     import tensorflow_datasets as tfds
 
-    from textlstm import preprocessing
-    from textlstm.word_tokenizer import WordTokenizer
+    from textlstm.text import vectorizers
+    from textlstm.text.python_tokenizer import WordTokenizer
 
     vocabulary = os.path.join(os.path.dirname(os.path.dirname(__file__)), "saved_models", "imdb_sentiment",
                               "vocabulary.json")
-    vectorizer = preprocessing.load_word_vectorizer(vocabulary, 500)
+    vectorizer = vectorizers.load_word_vectorizer(vocabulary, 500)
     tokenizer = WordTokenizer.load(vocabulary, 500)
     count = 0
     for batch in tfds.load("imdb_reviews", split="test", data_dir=real_data_dir).batch(1000):

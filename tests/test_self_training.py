@@ -7,7 +7,8 @@ import tensorflow_datasets as tfds
 
 import textlstm
 from conftest import NEGATIVE, POSITIVE, TINY_SENTIMENT
-from textlstm import data, self_training
+from textlstm.data import catalog
+from textlstm.training import self_training
 from textlstm.config import SentimentConfig, apply_overrides, validate_config
 from textlstm.errors import TextLSTMError
 
@@ -20,7 +21,7 @@ BLANK = ["", " \n\t", "?!"]  # skipped: no word to label, and predict_proba refu
 @pytest.fixture
 def unlabelled(monkeypatch):
     texts = UNLABELLED[:50] + BLANK + UNLABELLED[50:]
-    monkeypatch.setattr(data, "unlabelled_texts", lambda config, data_dir=None: tf.data.Dataset.from_tensor_slices(texts))
+    monkeypatch.setattr(catalog, "unlabelled_texts", lambda config, data_dir=None: tf.data.Dataset.from_tensor_slices(texts))
 
 
 def test_teacher_labels_exactly_the_reviews_it_is_sure_of(unlabelled, sentiment_run):
@@ -65,7 +66,7 @@ def test_teacher_confidence_outside_its_range_is_refused(value):
 @pytest.mark.slow
 def test_student_trains_on_labelled_plus_teacher_labelled_reviews(tmp_path, monkeypatch, sentiment_run):
     """Real TFDS code path (mock imdb_reviews): every unlabelled review is kept at confidence 0.5."""
-    from textlstm.tasks import SentimentTask
+    from textlstm.training.tasks import SentimentTask
 
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
     with tfds.testing.mock_data(num_examples=100, policy=tfds.testing.MockPolicy.USE_CODE):

@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from textlstm import pipelines, sources
+from textlstm.data import pipelines
+from textlstm.data import sources
 from textlstm.config import SentimentConfig, apply_overrides, config_from_dict
 from textlstm.errors import TextLSTMError
 
@@ -115,9 +116,9 @@ def test_two_sources_train_evaluate_and_report_each(mock_tfds, tmp_path, capsys)
 
 def test_examples_without_a_token_are_dropped_before_training():
     """SST-2 holds the phrases "(" and ")": no token, so a masked mean of 0/0 and a NaN loss."""
-    from textlstm import preprocessing
+    from textlstm.text import vectorizers
 
-    vectorizer = preprocessing.make_word_vectorizer(50, 6, vocabulary=["", "[UNK]", "good", "film"])
+    vectorizer = vectorizers.make_word_vectorizer(50, 6, vocabulary=["", "[UNK]", "good", "film"])
     examples = tf.data.Dataset.from_tensor_slices((["good film", "(", ")", "unknown words", "..."], [1, 0, 1, 0, 1]))
     kept = list(pipelines.vectorize_examples(examples, vectorizer, length=4).as_numpy_iterator())
     assert [ids.tolist() for ids, _ in kept] == [[2, 3, 0, 0], [1, 1, 0, 0]]  # unknown words still count

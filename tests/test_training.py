@@ -108,7 +108,7 @@ import json, sys, tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from textlstm.config import apply_overrides, default_config
-from textlstm.training import train
+from textlstm.training.loop import train
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 config = apply_overrides(default_config("charlm"), json.loads(sys.argv[3]))
 metrics = train(config, sys.argv[2], strategy=strategy, verbose=0)
@@ -175,7 +175,7 @@ def test_pretrained_variables_take_a_fraction_of_the_adam_step():
     import numpy as np
     import tensorflow as tf
 
-    from textlstm.steps import make_steps
+    from textlstm.training.steps import make_steps
 
     class Task:
         def per_example_loss(self, y, out):

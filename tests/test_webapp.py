@@ -199,7 +199,7 @@ def test_the_app_is_warm_before_its_first_visitor(sentiment_run, charlm_run):
     """build_app runs each tab's request path once (webapp/warmup.py): the first visitor's short
     review, 200 characters and traces then trace nothing new, so they cost no tracing or compile."""
     from textlstm import presets, webapp
-    from textlstm.validation import generation_params
+    from textlstm.input_checks import generation_params
     from textlstm.webapp import batching, inside_tab
 
     webapp.load_classifier.cache_clear()  # fresh models: nothing traced before build_app

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm import preprocessing
-from textlstm.word_tokenizer import WordTokenizer, split, standardize
+from textlstm.text import vectorizers
+from textlstm.text.python_tokenizer import WordTokenizer, split, standardize
 
 WORDS = ["the", "film", "great", "école", "don't", "a\xa0b", "[unk]", "x"]
 ODD = ["", "   ", "ÉCOLE Straße Ünïcode", "a\xa0b c\x85d e\u2028f g\u3000h", "Hello,world!!", "don't DON'T",
@@ -18,7 +18,7 @@ ODD = ["", "   ", "ÉCOLE Straße Ünïcode", "a\xa0b c\x85d e\u2028f g\u3000h",
 
 @pytest.fixture(scope="module")
 def pair():
-    vectorizer = preprocessing.make_word_vectorizer(len(WORDS) + 2, 12, vocabulary=["", "[UNK]"] + WORDS)
+    vectorizer = vectorizers.make_word_vectorizer(len(WORDS) + 2, 12, vocabulary=["", "[UNK]"] + WORDS)
     return vectorizer, WordTokenizer(vectorizer.get_vocabulary(), 12)
 
 

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 import warnings  # noqa: E402
 
 # Keras warns that GlobalMaxPooling1D drops the LSTM's mask. That is intended here:
-# masked steps repeat the last real output, so the max is unchanged (see sentiment_model.py).
+# masked steps repeat the last real output, so the max is unchanged (see models/sentiment_model.py).
 warnings.filterwarnings("ignore", message=r"Layer 'max_pool' \(of type GlobalMaxPooling1D\) was passed an input with a mask")
 
 from textlstm.config import CharLMConfig, SentimentConfig  # noqa: E402
@@ -34,7 +34,7 @@ def load_generator(path):
 
 def load_export(path):
     """An ExportedModel: a TF Serving version dir (saved_models/NAME/<version>, or NAME/<version>) run in-process."""
-    from textlstm.exported_model import ExportedModel
+    from textlstm.export.exported_model import ExportedModel
 
     return ExportedModel.load(path)
 
@@ -42,7 +42,7 @@ def load_export(path):
 def load_litert(path, variant="float32"):
     """The reference host (LiteRTGenerator or LiteRTClassifier) of a folder that
     `textlstm export MODEL --format litert --out PATH` wrote; needs only ai-edge-litert and NumPy."""
-    from textlstm import litert_host
+    from textlstm.export import litert_host
 
     return litert_host.load(path, variant)
 
@@ -61,7 +61,7 @@ def train(kind, out, config=None, data_dir=None, device="auto", verbose=None, **
     e.g. `train("charlm", "runs/x", text_file="my.txt", epochs=5)`.
     """
     from textlstm import config as config_lib
-    from textlstm.training import train as run
+    from textlstm.training.loop import train as run
 
     if config is None:
         config = config_lib.default_config(kind)

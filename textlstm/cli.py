@@ -85,14 +85,14 @@ def cmd_export(args):
     if args.format == "savedmodel":
         if args.variants:
             raise TextLSTMError("--variants applies to --format litert only")
-        from textlstm.export import export
+        from textlstm.export.saved_model import export
 
         print(f"Exported to {export(args.run_dir, args.out, args.version)}")
         return
     if args.version is not None:
         raise TextLSTMError("--version applies to --format savedmodel only")
-    from textlstm.litert_export import export_litert
-    from textlstm.litert_host import VARIANTS
+    from textlstm.export.litert import export_litert
+    from textlstm.export.litert_host import VARIANTS
 
     manifest = export_litert(args.run_dir, args.out, tuple(args.variants or VARIANTS))
     for variant, facts in manifest["variants"].items():
@@ -112,7 +112,7 @@ def cmd_demo(args):
 
 def cmd_train(args):
     from textlstm import config as config_lib
-    from textlstm.training import train
+    from textlstm.training.loop import train
 
     config = config_lib.load_config(args.config) if args.config else config_lib.default_config(args.kind)
     if config.kind != args.kind:
@@ -130,7 +130,8 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from textlstm import evaluation, loading
+    from textlstm import loading
+    from textlstm.training import evaluation
     from textlstm.artifacts import write_json
 
     folder = loading.model_folder(args.run_dir)
@@ -164,7 +165,7 @@ def cmd_evaluate(args):
 
 def _test_sets(config, data_dir):
     """[(DataSource, examples)] of every source with a test split; one clear error if there is none."""
-    from textlstm import sources
+    from textlstm.data import sources
 
     tests = [(s, splits["test"]) for s, splits in sources.labelled_sets(config, data_dir) if splits["test"] is not None]
     if not tests:
@@ -194,8 +195,8 @@ def _read_lines(path):
 
 
 def cmd_predict(args):
-    from textlstm import validation
-    from textlstm.exported_model import ExportedModel, is_export
+    from textlstm import input_checks
+    from textlstm.export.exported_model import ExportedModel, is_export
     from textlstm.sentiment_classifier import SentimentClassifier
 
     if args.file and not os.path.isfile(args.file):
@@ -203,7 +204,7 @@ def cmd_predict(args):
     texts = args.texts or _read_lines(args.file)
     if not texts:
         raise TextLSTMError("no text to classify: pass texts as arguments, --file FILE, or lines on stdin")
-    texts, _ = validation.check_texts(list(texts))  # also makes undecodable argv bytes printable
+    texts, _ = input_checks.check_texts(list(texts))  # also makes undecodable argv bytes printable
     model = (ExportedModel if is_export(args.run_dir) else SentimentClassifier).load(args.run_dir)
     for text, p in zip(texts, model.predict_proba(texts)):
         label = "positive" if p > 0.5 else "negative"
@@ -214,11 +215,11 @@ def cmd_predict(args):
 
 
 def cmd_generate(args):
-    from textlstm import validation
-    from textlstm.exported_model import ExportedModel, is_export
+    from textlstm import input_checks
+    from textlstm.export.exported_model import ExportedModel, is_export
     from textlstm.text_generator import TextGenerator
 
-    prompts = validation.check_prompts(args.prompt or [""])
+    prompts = input_checks.check_prompts(args.prompt or [""])
     settings = dict(length=args.length, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                     seed=args.seed)
     if is_export(args.run_dir):

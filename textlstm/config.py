@@ -226,7 +226,7 @@ def validate_config(config: AnyConfig) -> None:
         if config.steps_per_epoch is not None and config.steps_per_epoch < 1:
             raise TextLSTMError(f"config key 'steps_per_epoch' must be a positive integer, got {config.steps_per_epoch}")
         if config.sources is not None:
-            from textlstm import sources
+            from textlstm.data import sources
 
             if config.directory:
                 raise TextLSTMError("config keys 'sources' and 'directory' exclude each other")

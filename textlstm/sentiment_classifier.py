@@ -5,9 +5,12 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from textlstm import explanations, loading, sentiment_model, trace
-from textlstm.data import LABEL_NAMES
-from textlstm.validation import check_texts
+from textlstm import loading
+from textlstm.inside import explanations
+from textlstm.models import sentiment_model
+from textlstm.inside import trace
+from textlstm.data.catalog import LABEL_NAMES
+from textlstm.input_checks import check_texts
 
 INFERENCE_BATCH = 256  # reviews per forward pass; bounds memory for big batches
 

@@ -8,10 +8,11 @@ import os
 
 import tensorflow as tf
 
-from textlstm import loading, trace
-from textlstm.generation import CharSampler
-from textlstm.preprocessing import VOCABULARY_FILE, CharVocabulary
-from textlstm.validation import check_prompt, check_prompts, check_stop, generation_params
+from textlstm import loading
+from textlstm.inside import trace
+from textlstm.models.sampler import CharSampler
+from textlstm.text.vectorizers import VOCABULARY_FILE, CharVocabulary
+from textlstm.input_checks import check_prompt, check_prompts, check_stop, generation_params
 
 STREAM_CHUNK = 16  # characters per streamed chunk: smooth in a browser, ~5 ms of work each
 

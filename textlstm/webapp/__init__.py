@@ -62,7 +62,7 @@ def _training_data(config) -> str:
         return "labelled texts"
     if config.directory:
         return "a folder of texts"
-    from textlstm import sources
+    from textlstm.data import sources
 
     names = [s.dataset for s in sources.sources_of(config)]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

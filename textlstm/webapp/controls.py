@@ -1,4 +1,4 @@
-"""Sliders and number boxes whose values textlstm.validation checks, not Gradio.
+"""Sliders and number boxes whose values textlstm.input_checks checks, not Gradio.
 
 Gradio's own bounds check answers an API call with top_p=1.5 by "Value 1.5 is greater than
 maximum value 1.0", which names no parameter, and its rounding turns a seed of 1.5 into 2.

@@ -5,7 +5,7 @@ import time
 import gradio as gr
 
 from textlstm.errors import TextLSTMError
-from textlstm.validation import MAX_LENGTH, MAX_TEMPERATURE, check_prompt, generation_params
+from textlstm.input_checks import MAX_LENGTH, MAX_TEMPERATURE, check_prompt, generation_params
 from textlstm.webapp import warmup
 from textlstm.webapp.batching import MAX_BATCH, GenerationBatcher
 from textlstm.webapp.controls import CONCURRENCY_GROUP, checked

@@ -7,11 +7,12 @@ account (sentiment model) and a compact JSON of the chosen cell: every field at 
 
 import gradio as gr
 
-from textlstm import cell_analysis, heatmap
-from textlstm.charlm_model import lstm_layers
+from textlstm.inside import cell_analysis
+from textlstm.inside import heatmap
+from textlstm.models.charlm_model import lstm_layers
 from textlstm.errors import TextLSTMError
-from textlstm.trace import FIELDS
-from textlstm.validation import check_index
+from textlstm.inside.trace import FIELDS
+from textlstm.input_checks import check_index
 from textlstm.webapp import warmup
 from textlstm.webapp.controls import CONCURRENCY_GROUP, checked
 

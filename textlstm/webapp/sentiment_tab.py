@@ -7,7 +7,7 @@ import tempfile
 import gradio as gr
 
 from textlstm.errors import TextLSTMError
-from textlstm.validation import MAX_BATCH, check_texts
+from textlstm.input_checks import MAX_BATCH, check_texts
 from textlstm.webapp import warmup
 from textlstm.webapp.batching import MAX_BATCH as BATCH_SIZE
 from textlstm.webapp.batching import MicroBatcher

@@ -13,7 +13,7 @@ to sentiment_model.LENGTH_BUCKET words, the everyday sentence; longer reviews an
 concurrent requests compile their shapes on first use.
 """
 
-from textlstm.validation import generation_params
+from textlstm.input_checks import generation_params
 
 REVIEW = "A warm-up review, short like the sentences people type."  # one length bucket, batch 1
 PROMPT = "ROMEO:"

@@ -25,10 +25,13 @@ import time
 import keras
 import tensorflow as tf
 
-from textlstm import artifacts, distribution, optimizers, steps
+from textlstm import artifacts
+from textlstm.training import distribution
+from textlstm.training import optimizers
+from textlstm.training import steps
 from textlstm.config import config_to_dict
 from textlstm.errors import TextLSTMError
-from textlstm.tasks import TASKS
+from textlstm.training.tasks import TASKS
 
 BACKUP_DIR = "backup"
 PRETRAIN_DIR = "pretrain"  # the language-model phase's own run dir, inside the classifier's
@@ -265,7 +268,7 @@ def _finish(task, model, history, run_dir, strategy):
     artifacts.write_json(os.path.join(run_dir, "metrics.json"), metrics)
     artifacts.plot_curves(history, os.path.join(run_dir, "curves.png"), task.metric)
     if "evaluation" in metrics:
-        from textlstm.calibration import plot_reliability
+        from textlstm.training.calibration import plot_reliability
 
         plot_reliability(metrics["evaluation"], os.path.join(run_dir, RELIABILITY_PLOT))
     return metrics

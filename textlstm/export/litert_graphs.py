@@ -2,13 +2,13 @@
 
 Why not convert the Keras models: a Keras 3 LSTM converts to a WHILE loop over TensorList ops,
 which need the Flex delegate, and the string preprocessing needs it too. Written out from the
-layers' weights (the equations of lstm_math.py), each graph needs only GATHER, FULLY_CONNECTED,
+layers' weights (the equations of models/lstm_math.py), each graph needs only GATHER, FULLY_CONNECTED,
 elementwise ops and, for the classifier, a WHILE loop that carries plain tensors.
 
     character model:  char_id (1,), h_i, c_i (1, U) per layer -> logits (1, V), h_i_out, c_i_out
                       one character per call; the host runs the sampling loop
     sentiment model:  token_ids (1, L) int32, right-padded -> positive_probability (1, 1)
-                      the host tokenizes (textlstm/word_tokenizer.py)
+                      the host tokenizes (textlstm/text/python_tokenizer.py)
 
 The classifier reads only the n real words: with right padding, masked steps keep the state, so
 a forward direction ends where the words end and a backward one starts there; what padding
@@ -18,9 +18,9 @@ output 0, which a max over the padded width sees; a plain LSTM's repeat its last
 
 import tensorflow as tf
 
-from textlstm import lstm_math
-from textlstm.charlm_model import lstm_layers
-from textlstm.sentiment_model import trained_part
+from textlstm.models import lstm_math
+from textlstm.models.charlm_model import lstm_layers
+from textlstm.models.sentiment_model import trained_part
 
 
 def _update(z, c):

@@ -10,7 +10,7 @@ needs the `rarfile` package and an unrar tool (or extract it yourself into the m
 import os
 import re
 
-from textlstm.datasets import everyday
+from textlstm.data.builders import everyday
 
 URL = "http://www.cs.uic.edu/~liub/FBS/pros-cons.rar"
 FILES = {1: "pros_cons/IntegratedPros.txt", 0: "pros_cons/IntegratedCons.txt"}  # label -> file

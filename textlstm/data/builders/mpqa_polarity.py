@@ -5,7 +5,7 @@ line, latin-1, lower-cased and PTB-tokenized; 0 negative, 1 positive. Split: `ev
 over each class's lines in file order.
 """
 
-from textlstm.datasets import everyday
+from textlstm.data.builders import everyday
 
 URL = "https://dl.fbaipublicfiles.com/senteval/senteval_data/datasmall_NB_ACL12.zip"
 

@@ -7,7 +7,7 @@ text's words and the whitespace between them, in order, and a word's score is it
 - "gradients" (default): integrated gradients (Sundararajan, Taly & Yan 2017) along the word
   vectors, from all-zero vectors (same words, same mask, no meaning) to the review's own. The
   path's STEPS points and the review itself are one batch: one forward and one backward pass,
-  the LSTMs' backward pass written out (lstm_math.py) because TensorFlow's own is ~20x slower here.
+  the LSTMs' backward pass written out (models/lstm_math.py) because TensorFlow's own is ~20x slower here.
   A token's score is sum_e x_e * mean_k dP/dx_e(alpha_k x); with many points the scores add up
   to P(review) - P(zero vectors) (tests check it). One point (the midpoint) is the default: it
   agrees with occlusion more than the exact integral does, at the least cost.
@@ -29,9 +29,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from textlstm import lstm_math, sentiment_model
+from textlstm.models import lstm_math
+from textlstm.models import sentiment_model
 from textlstm.errors import TextLSTMError
-from textlstm.validation import has_word
+from textlstm.input_checks import has_word
 
 METHODS = ("gradients", "occlusion", "pooling")
 STEPS = 1  # path points: 1 (the midpoint) agrees with occlusion best and costs least (benchmarks/explanations.py)
@@ -115,7 +116,7 @@ def trimmed_ids(classifier, texts):
 class IntegratedGradients:
     """`IntegratedGradients(classifier).explain_batch(texts)` -> [(P(positive), pieces), ...].
 
-    The LSTMs run by hand (lstm_math.py: forward, then backpropagation through time written out);
+    The LSTMs run by hand (models/lstm_math.py: forward, then backpropagation through time written out);
     the pooling and dense head are the model's own layers, differentiated by TensorFlow.
     """
 

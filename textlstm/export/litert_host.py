@@ -7,8 +7,8 @@
     classifier.predict_proba(["A moving, funny film."])  # (1,) P(positive)
 
 They run the standalone interpreter of `ai-edge-litert` (no Flex delegate) and apply the Python
-API's rules: the same input checks and messages (textlstm/validation.py), the same prompt rule
-and the same sampling rule as textlstm/generation.py (temperature, top-k, top-p, Gumbel-max;
+API's rules: the same input checks and messages (textlstm/input_checks.py), the same prompt rule
+and the same sampling rule as textlstm/models/sampler.py (temperature, top-k, top-p, Gumbel-max;
 padding and [UNK] never emitted; temperature 0 is greedy). The noise comes from NumPy's
 generator seeded with `seed`, so a seed gives the same text every time here, but not the text
 the TensorFlow graph gives for that seed (its random stream differs); greedy text is the same.
@@ -19,9 +19,9 @@ import os
 
 import numpy as np
 
-from textlstm import validation
+from textlstm import input_checks
 from textlstm.errors import TextLSTMError
-from textlstm.word_tokenizer import WordTokenizer
+from textlstm.text.python_tokenizer import WordTokenizer
 
 MANIFEST = "litert.json"
 VARIANTS = ("float32", "float16", "int8")
@@ -105,7 +105,7 @@ class LiteRTGenerator:
     def prompt_ids(self, prompt):
         """The generator's prompt rule: the last PROMPT_CONTEXT characters, unknown ones dropped,
         "\\n" for an empty prompt."""
-        ids = [self.index[ch] for ch in prompt[-validation.PROMPT_CONTEXT:] if ch in self.index]
+        ids = [self.index[ch] for ch in prompt[-input_checks.PROMPT_CONTEXT:] if ch in self.index]
         return ids or [self.newline_id]
 
     def start(self, prompt):
@@ -115,8 +115,8 @@ class LiteRTGenerator:
         return logits, states
 
     def generate(self, prompt="", length=200, temperature=0.8, top_k=0, top_p=1.0, seed=None) -> str:
-        prompt = validation.check_prompt(prompt)
-        p = validation.generation_params(length, temperature, top_k, top_p, seed)
+        prompt = input_checks.check_prompt(prompt)
+        p = input_checks.generation_params(length, temperature, top_k, top_p, seed)
         rng = np.random.default_rng(p["seed"])
         logits, states = self.start(prompt)
         chars = []
@@ -169,5 +169,5 @@ class LiteRTClassifier:
 
     def predict_proba(self, texts) -> np.ndarray:
         """A string or list of strings -> P(positive) per text (N,), with the API's input checks."""
-        texts, _ = validation.check_texts(texts)
+        texts, _ = input_checks.check_texts(texts)
         return np.array([self.probability(self.tokenizer.encode(text)) for text in texts])

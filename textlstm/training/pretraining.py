@@ -17,8 +17,11 @@ import types
 import numpy as np
 import tensorflow as tf
 
-from textlstm import pipelines, preprocessing, sentiment_model, sources
-from textlstm.tasks import StreamBatches
+from textlstm.data import pipelines
+from textlstm.text import vectorizers
+from textlstm.models import sentiment_model
+from textlstm.data import sources
+from textlstm.training.tasks import StreamBatches
 
 
 class WordLMPretrainTask(StreamBatches):
@@ -106,7 +109,7 @@ class WordLMPretrainTask(StreamBatches):
 
 def _id_stream(texts, vocabulary):
     """All texts -> one int32 id stream (T,), without padding."""
-    stream = preprocessing.make_word_vectorizer(len(vocabulary), None, vocabulary=vocabulary)
+    stream = vectorizers.make_word_vectorizer(len(vocabulary), None, vocabulary=vocabulary)
     pieces = [
         ragged.flat_values.numpy().astype("int32")
         for ragged in texts.batch(1024).map(lambda t: tf.RaggedTensor.from_tensor(stream(t), padding=0))

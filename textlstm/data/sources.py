@@ -20,7 +20,7 @@ from typing import Optional
 
 import tensorflow as tf
 
-from textlstm import data
+from textlstm.data import catalog
 from textlstm.errors import TextLSTMError
 
 TEXT_FORMATS = ("plain", "ptb")
@@ -114,7 +114,7 @@ def detokenize_ptb(text: tf.Tensor) -> tf.Tensor:
 
 
 def _builder(source, data_dir):
-    builder = data.prepared_builder(source.dataset, data.resolve_data_dir(data_dir))
+    builder = catalog.prepared_builder(source.dataset, catalog.resolve_data_dir(data_dir))
     features = builder.info.features
     for key in (source.text_key, source.label_key):
         if key not in features:
@@ -145,7 +145,7 @@ def source_splits(source: DataSource, data_dir=None) -> dict:
         if not split:
             out[role] = None
             continue
-        out[role] = data.load_split(builder, split).map(
+        out[role] = catalog.load_split(builder, split).map(
             lambda ex: (_text(source, ex), tf.cast(ex[source.label_key], tf.int32)))
     return out
 
@@ -154,15 +154,15 @@ def unlabelled_texts(source: DataSource, data_dir=None):
     """The texts of the source's unlabelled split (labels never read), or None."""
     if not source.unlabelled_split:
         return None
-    builder = data.prepared_builder(source.dataset, data.resolve_data_dir(data_dir))
-    return data.load_split(builder, source.unlabelled_split).map(lambda ex: _text(source, ex))
+    builder = catalog.prepared_builder(source.dataset, catalog.resolve_data_dir(data_dir))
+    return catalog.load_split(builder, source.unlabelled_split).map(lambda ex: _text(source, ex))
 
 
 def labelled_sets(config, data_dir=None) -> list:
     """[(DataSource, {"train", "validation", "test"} -> dataset or None)] for every source of the
     config; a `directory` config is one source named "directory"."""
     if config.directory:
-        train, validation, test = data.classification_splits(config, data_dir)
+        train, validation, test = catalog.classification_splits(config, data_dir)
         folder = DataSource(name="directory", dataset=config.directory, validation_split="validation",
                             test_split="test" if test is not None else "", sequence_length=config.sequence_length)
         return [(folder, {"train": train, "validation": validation, "test": test})]

@@ -19,10 +19,12 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from textlstm import litert_graphs, litert_host, loading
+from textlstm import loading
+from textlstm.export import litert_graphs
+from textlstm.export import litert_host
 from textlstm.artifacts import write_json
 from textlstm.errors import TextLSTMError
-from textlstm.preprocessing import VOCABULARY_FILE
+from textlstm.text.vectorizers import VOCABULARY_FILE
 
 FLOAT32_TOLERANCE = 1e-4  # logits / probabilities: the same predictions as Keras
 QUANTIZED_LOSS_BOUND = 0.05  # nats/char on the probe passage; the benchmark measures the full held-out text

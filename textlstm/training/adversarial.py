@@ -16,7 +16,7 @@ Inference is untouched: the perturbation lives only in a training twin that shar
 import keras
 import tensorflow as tf
 
-from textlstm import sentiment_model
+from textlstm.models import sentiment_model
 
 
 class PerturbedEmbedding(keras.layers.Layer):

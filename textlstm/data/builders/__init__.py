@@ -8,10 +8,10 @@ already prepared in the data dir. Every one: features `text` and `label` (negati
 version 1.0.0, the split rule in `everyday.py`.
 """
 
-from textlstm.datasets.goemotions_sentiment import GoemotionsSentiment
-from textlstm.datasets.mpqa_polarity import MpqaPolarity
-from textlstm.datasets.multi_domain_sentiment import MultiDomainSentiment
-from textlstm.datasets.pros_cons import ProsCons
+from textlstm.data.builders.goemotions_sentiment import GoemotionsSentiment
+from textlstm.data.builders.mpqa_polarity import MpqaPolarity
+from textlstm.data.builders.multi_domain_sentiment import MultiDomainSentiment
+from textlstm.data.builders.pros_cons import ProsCons
 
 BUILDERS = (MpqaPolarity, ProsCons, MultiDomainSentiment, GoemotionsSentiment)
 NAMES = tuple(b.name for b in BUILDERS)  # what `tfds.builder` knows once this package is imported

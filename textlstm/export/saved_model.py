@@ -10,7 +10,7 @@ Signatures (every op is a TensorFlow core op; no Python, textlstm or custom ops 
   generator  serving_default: prompt (string [batch]) -> text (string [batch]); 200 characters,
                               temperature 0.8, no top-k/top-p, a fresh seed per request
              generate: prompt, length, temperature, top_k, top_p, seed -> text
-Every input is checked inside the graph against the rules of textlstm/validation.py, with the
+Every input is checked inside the graph against the rules of textlstm/input_checks.py, with the
 same sentences: a bad request fails with InvalidArgumentError "assertion failed: [temperature must
 be a number in [0.0, 5.0], got] [nan]" (TF Serving returns it as the error) and computes nothing.
 A version is written into a hidden temporary directory beside its final place and renamed into
@@ -25,7 +25,9 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from textlstm import loading, sentiment_model, validation
+from textlstm import loading
+from textlstm.models import sentiment_model
+from textlstm import input_checks
 from textlstm.errors import TextLSTMError
 
 DEFAULTS = {"length": 200, "temperature": 0.8, "top_k": 0, "top_p": 1.0}
@@ -62,17 +64,17 @@ def _sentiment_archive(folder):
 
 
 def _text_checks(texts, name, allow_blank):
-    """validation.check_texts / check_prompts as graph assertions, one after another (B = batch)."""
+    """input_checks.check_texts / check_prompts as graph assertions, one after another (B = batch)."""
     count = tf.size(texts)
     chars = tf.strings.length(texts, unit="UTF8_CHAR")  # (B,) an invalid byte counts as one, like U+FFFD
     rules = [
-        (tf.logical_and(count >= 1, count <= validation.MAX_BATCH), [validation.batch_rule(name) + ", got", count]),
-        (tf.reduce_all(chars <= validation.MAX_TEXT_CHARS), [validation.size_rule(name) + ", got", tf.reduce_max(chars)]),
+        (tf.logical_and(count >= 1, count <= input_checks.MAX_BATCH), [input_checks.batch_rule(name) + ", got", count]),
+        (tf.reduce_all(chars <= input_checks.MAX_TEXT_CHARS), [input_checks.size_rule(name) + ", got", tf.reduce_max(chars)]),
     ]
     if not allow_blank:
-        wordless = tf.strings.regex_full_match(texts, validation.WORDLESS_PATTERN)  # (B,)
+        wordless = tf.strings.regex_full_match(texts, input_checks.WORDLESS_PATTERN)  # (B,)
         rules.append((tf.logical_not(tf.reduce_any(wordless)),
-                      [f"{name} has no word: it {validation.WORD_RULE}; at index", tf.where(wordless)[:, 0]]))
+                      [f"{name} has no word: it {input_checks.WORD_RULE}; at index", tf.where(wordless)[:, 0]]))
     checks = []
     for ok, message in rules:  # chained, so the first broken rule is the one reported
         with tf.control_dependencies(checks[-1:]):
@@ -81,14 +83,14 @@ def _text_checks(texts, name, allow_blank):
 
 
 def _setting_checks(checks, **values):
-    """validation.RANGES as graph assertions after `checks`; NaN fails every comparison, so it is refused."""
+    """input_checks.RANGES as graph assertions after `checks`; NaN fails every comparison, so it is refused."""
     checks = list(checks)
     for name, value in values.items():
-        _, low, high, low_open = validation.RANGES[name]
+        _, low, high, low_open = input_checks.RANGES[name]
         low, high = tf.constant(low, value.dtype), tf.constant(high, value.dtype)
         ok = tf.logical_and(value > low if low_open else value >= low, value <= high)
         with tf.control_dependencies(checks[-1:]):
-            checks.append(tf.debugging.Assert(ok, [validation.rule(name) + ", got", value]))
+            checks.append(tf.debugging.Assert(ok, [input_checks.rule(name) + ", got", value]))
     return checks
 
 
@@ -104,7 +106,7 @@ def _generator_archive(folder):
     def serving_default(prompt):
         with tf.control_dependencies(_text_checks(prompt, "prompt", allow_blank=True)):
             prompt = tf.identity(prompt)
-        seed = tf.cast(tf.timestamp() * 1e6, tf.int64) % validation.MAX_SEED  # fresh text per request
+        seed = tf.cast(tf.timestamp() * 1e6, tf.int64) % input_checks.MAX_SEED  # fresh text per request
         text = sampler.generate_text(prompt, tf.constant(DEFAULTS["length"]), tf.constant(DEFAULTS["temperature"]),
                                      tf.constant(DEFAULTS["top_k"]), tf.constant(DEFAULTS["top_p"]), seed)
         return {"text": text}

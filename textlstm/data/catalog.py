@@ -25,7 +25,7 @@ def prepared_builder(name: str, data_dir: Optional[str]):
     """A TFDS builder whose data is on disk, downloading it if TFDS can."""
     import tensorflow_datasets as tfds
 
-    import textlstm.datasets  # noqa: F401  registers the everyday-English builders TFDS's catalog lacks
+    import textlstm.data.builders  # noqa: F401  registers the everyday-English builders TFDS's catalog lacks
 
     where = data_dir or "TFDS's default data dir (~/tensorflow_datasets)"
     try:
@@ -65,7 +65,7 @@ def classification_splits(config, data_dir: Optional[str] = None):
     """(train, validation, test) datasets of (text, int32 label) of the config's first source; test may be None."""
     if config.directory:
         return _directory_splits(config)
-    from textlstm import sources  # sources reads through this module
+    from textlstm.data import sources  # sources reads through this module
 
     splits = sources.source_splits(sources.sources_of(config)[0], data_dir)
     return splits["train"], splits["validation"], splits["test"]
@@ -75,7 +75,7 @@ def unlabelled_texts(config, data_dir: Optional[str] = None):
     """Texts of the first source's unlabelled split (labels, e.g. IMDB's -1, are not read); None if none."""
     if config.directory:
         return None
-    from textlstm import sources
+    from textlstm.data import sources
 
     with_texts = [s for s in sources.sources_of(config) if s.unlabelled_split]
     return sources.unlabelled_texts(with_texts[0], data_dir) if with_texts else None

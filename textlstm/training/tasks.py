@@ -10,8 +10,17 @@ import os
 import keras
 import tensorflow as tf
 
-from textlstm import (adversarial, calibration, charlm_model, data, evaluation, negation, pipelines, preprocessing,
-                      self_training, sentiment_model, sources)
+from textlstm.training import adversarial
+from textlstm.training import calibration
+from textlstm.models import charlm_model
+from textlstm.data import catalog
+from textlstm.training import evaluation
+from textlstm.data import negation
+from textlstm.data import pipelines
+from textlstm.text import vectorizers
+from textlstm.training import self_training
+from textlstm.models import sentiment_model
+from textlstm.data import sources
 from textlstm.errors import TextLSTMError
 
 MODEL_FILE = "model.keras"
@@ -27,8 +36,8 @@ class SentimentTask:
         self.train_texts = _concatenate([split["train"].map(lambda text, label: text) for _, split in self.sets])
         self.validation_texts = _concatenate(
             [split["validation"].map(lambda text, label: text) for _, split in self.sets if split["validation"]])
-        self.vectorizer = preprocessing.make_word_vectorizer(config.max_tokens, config.sequence_length)
-        preprocessing.adapt_word_vectorizer(self.vectorizer, self.train_texts)
+        self.vectorizer = vectorizers.make_word_vectorizer(config.max_tokens, config.sequence_length)
+        vectorizers.adapt_word_vectorizer(self.vectorizer, self.train_texts)
         self.vocab_size = self.vectorizer.vocabulary_size()
         self.data_summary = {}
         trains = [split["train"] for _, split in self.sets]
@@ -40,7 +49,7 @@ class SentimentTask:
             edited, count = negation.counterfactual_dataset([split["train"] for _, split in self.sets], config.seed)
             self.data_summary["counterfactual_negations"] = count
             if count:  # none to make (no short text with a polar word): no such source
-                source = sources.DataSource(name="negations", dataset="counterfactual negations (textlstm/negation.py)",
+                source = sources.DataSource(name="negations", dataset="counterfactual negations (textlstm/data/negation.py)",
                                             weight=config.negation_weight, sequence_length=negation.SEQUENCE_LENGTH)
                 self.sets.append((source, {"train": edited, "validation": None, "test": None}))
                 trains.append(edited)
@@ -107,13 +116,13 @@ class SentimentTask:
 
     def save_inference_model(self, model, run_dir, tmp_dir):
         end_to_end = sentiment_model.build_end_to_end(self.vectorizer, model)
-        preprocessing.save_word_vocabulary(self.vectorizer, os.path.join(run_dir, preprocessing.VOCABULARY_FILE))
+        vectorizers.save_word_vocabulary(self.vectorizer, os.path.join(run_dir, vectorizers.VOCABULARY_FILE))
         save_model_atomically(end_to_end, os.path.join(run_dir, MODEL_FILE), tmp_dir)
         return end_to_end
 
     def pretraining(self):
         """The language-model phase that runs first, or None."""
-        from textlstm.pretraining import WordLMPretrainTask
+        from textlstm.training.pretraining import WordLMPretrainTask
 
         return WordLMPretrainTask(self) if self.config.pretrain_epochs > 0 else None
 
@@ -169,11 +178,11 @@ class CharLMTask(StreamBatches):
     def __init__(self, config, data_dir=None):
         self.config = config
         self.data_dir = data_dir
-        train_text, validation_text, self.test_text = data.char_text_splits(config, data_dir)
-        self.vocabulary = preprocessing.CharVocabulary.from_text(train_text)
+        train_text, validation_text, self.test_text = catalog.char_text_splits(config, data_dir)
+        self.vocabulary = vectorizers.CharVocabulary.from_text(train_text)
         self.vocab_size = len(self.vocabulary)
-        self.train_ids = preprocessing.text_to_char_ids(train_text, self.vocabulary)
-        self.validation_ids = preprocessing.text_to_char_ids(validation_text, self.vocabulary)
+        self.train_ids = vectorizers.text_to_char_ids(train_text, self.vocabulary)
+        self.validation_ids = vectorizers.text_to_char_ids(validation_text, self.vocabulary)
         self.num_train = int(self.train_ids.shape[0])
         windows = pipelines.num_stream_windows(self.num_train, config.sequence_length)
         val_windows = (int(self.validation_ids.shape[0]) - 1) // config.sequence_length
@@ -203,7 +212,7 @@ class CharLMTask(StreamBatches):
         return batch_size * self.config.sequence_length  # characters
 
     def save_inference_model(self, model, run_dir, tmp_dir):
-        self.vocabulary.save(os.path.join(run_dir, preprocessing.VOCABULARY_FILE))
+        self.vocabulary.save(os.path.join(run_dir, vectorizers.VOCABULARY_FILE))
         save_model_atomically(model, os.path.join(run_dir, MODEL_FILE), tmp_dir)
         return model
 

@@ -2,7 +2,7 @@
 
 The Python API, the CLI and the Gradio apps call these; each failure is a
 TextLSTMError naming the parameter and what it accepts. The exported SavedModel
-signatures check the same rules inside the graph (export.py builds its assertion
+signatures check the same rules inside the graph (export/saved_model.py builds its assertion
 messages from `rule()` below), so TF Serving answers a bad request with the same
 sentence instead of a result.
 """

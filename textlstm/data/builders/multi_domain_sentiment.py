@@ -11,7 +11,7 @@ import re
 
 import tensorflow_datasets as tfds
 
-from textlstm.datasets import everyday
+from textlstm.data.builders import everyday
 
 URL = "https://www.cs.jhu.edu/~mdredze/datasets/sentiment/domain_sentiment_data.tar.gz"
 DOMAINS = ("books", "dvd", "electronics", "kitchen")

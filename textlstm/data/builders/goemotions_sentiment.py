@@ -10,7 +10,7 @@ whose second column already holds the group ids (0 ambiguous, 1 negative, 2 neut
 
 import json
 
-from textlstm.datasets import everyday
+from textlstm.data.builders import everyday
 
 BASE = "https://raw.githubusercontent.com/google-research/google-research/master/goemotions/data/"
 FILES = {"train": "train", "validation": "dev", "test": "test"}  # our split -> the release's file

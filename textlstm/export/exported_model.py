@@ -3,7 +3,7 @@
     textlstm.load_export("saved_models/imdb_sentiment/1").predict_proba(["A fine film."])
 
 The same signatures a TF Serving client calls, run in-process: a way to check an export without
-a server. Inputs are checked in Python first (textlstm.validation) so that the caller gets a
+a server. Inputs are checked in Python first (textlstm.input_checks) so that the caller gets a
 TextLSTMError; the graph would refuse them with the same sentence anyway.
 """
 
@@ -11,7 +11,8 @@ import os
 
 import numpy as np
 
-from textlstm import presets, validation
+from textlstm import presets
+from textlstm import input_checks
 from textlstm.errors import TextLSTMError
 from textlstm.loading import first_line
 
@@ -59,7 +60,7 @@ class ExportedModel:
         import tensorflow as tf
 
         self._require("sentiment")
-        items, _ = validation.check_texts(texts)
+        items, _ = input_checks.check_texts(texts)
         out = self.signatures["serving_default"](text=tf.constant(items))
         return out["positive_probability"].numpy()
 
@@ -68,8 +69,8 @@ class ExportedModel:
         import tensorflow as tf
 
         self._require("charlm")
-        prompts = validation.check_prompts(prompts)
-        p = validation.generation_params(length, temperature, top_k, top_p, seed)
+        prompts = input_checks.check_prompts(prompts)
+        p = input_checks.generation_params(length, temperature, top_k, top_p, seed)
         out = self.signatures["generate"](
             prompt=tf.constant(prompts), length=tf.constant(p["length"], tf.int32),
             temperature=tf.constant(p["temperature"], tf.float32), top_k=tf.constant(p["top_k"], tf.int32),

@@ -1,0 +1,8 @@
+"""Data: labelled texts and character corpora in, unbatched and batched `tf.data` out.
+
+    catalog      TFDS by name: a prepared builder (downloading when it can), a split
+    sources      what a labelled source is (a TFDS dataset's keys, splits, weight, length)
+    builders/    TFDS builders for the four everyday-English sets TFDS's catalog lacks
+    negation     counterfactual negations: one more (derived) training source
+    pipelines    vectorized, statically shaped batches and the weighted mixture of sources
+"""

@@ -1,0 +1,5 @@
+"""Text -> ids: the Keras preprocessing layers the models are composed with, and their rules.
+
+    vectorizers       TextVectorization (words) and StringLookup (characters); vocabulary files
+    python_tokenizer  the word vectorizer's ids in plain Python, for hosts without TensorFlow
+"""
