@@ -1,0 +1,7 @@
+"""Deprecated: moved to `textlstm.text.vectorizers` (this path works for one more release)."""
+
+import warnings
+
+from textlstm.text.vectorizers import *  # noqa: F401,F403
+
+warnings.warn("textlstm.preprocessing moved to textlstm.text.vectorizers", DeprecationWarning, stacklevel=2)
