@@ -14,8 +14,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from textlstm import loading  # noqa: E402
-from textlstm.training import evaluation
 from textlstm.artifacts import environment_info  # noqa: E402
+from textlstm.training import evaluation
 
 NANOGPT = ("nanoGPT baby GPT (6 layers x 384, 10.7M parameters, GPU), published", "1.4697", "not published")
 

@@ -39,10 +39,10 @@ MARKERS = ("<!-- everyday -->", "<!-- /everyday -->")
 def read_sets(data_dir=None, limit=None):
     """{source name: (train texts, train labels, test texts, test labels)}; limit: the first N of each."""
     from textlstm import config
-    from textlstm.data import sources
+    from textlstm.data import labelled
 
     out = {}
-    for source, splits in sources.labelled_sets(config.load_config(CONFIG), data_dir):
+    for source, splits in labelled.labelled_sets(config.load_config(CONFIG), data_dir):
         train, test = ([(t.decode("utf-8"), int(y)) for t, y in splits[role].take(limit or -1).as_numpy_iterator()]
                        for role in ("train", "test"))
         out[source.name] = ([t for t, _ in train], np.array([y for _, y in train]),

@@ -39,10 +39,10 @@ def timed(fn, repeats):
 
 
 def held_out_passage(chars, data_dir=None):
-    from textlstm.data import catalog
     from textlstm.config import CharLMConfig
+    from textlstm.data import corpus
 
-    heldout = catalog.char_text_splits(CharLMConfig(), data_dir)[2]  # validation, then test
+    heldout = corpus.char_text_splits(CharLMConfig(), data_dir)[2]  # validation, then test
     return heldout[:chars]
 
 
@@ -59,8 +59,7 @@ def main():
     args = parser.parse_args()
 
     import textlstm
-    from textlstm.inside import cell_analysis
-    from textlstm.inside import heatmap
+    from textlstm.inside import cell_analysis, heatmap
 
     generator, classifier = textlstm.load_generator(args.generator), textlstm.load_sentiment(args.sentiment)
     passage = held_out_passage(args.chars)
@@ -105,7 +104,7 @@ def record(args, passage, char_times, cells, saturation) -> str:
     from textlstm import artifacts, loading
 
     folder = loading.model_folder(args.generator)
-    path, metrics = os.path.join(folder, "metrics.json"), loading.load_folder_metrics(folder)
+    path, metrics = os.path.join(folder, artifacts.METRICS_FILE), loading.load_folder_metrics(folder)
     env = artifacts.environment_info()
     command = ["python benchmarks/inside_lstm.py"] + [a for a in sys.argv[1:] if a != "--update-metrics"]
     metrics["inside"] = {

@@ -25,12 +25,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from textlstm import loading  # noqa: E402
-from textlstm.data import sources  # noqa: E402
-from textlstm.data import catalog
-from textlstm.training import evaluation
-from textlstm.artifacts import environment_info  # noqa: E402
+from textlstm.artifacts import MODEL_FILE, environment_info  # noqa: E402
+from textlstm.data import corpus, labelled, sources  # noqa: E402
 from textlstm.export.litert import export_litert  # noqa: E402
 from textlstm.export.litert_host import LiteRTClassifier, LiteRTGenerator, next_character_loss  # noqa: E402
+from textlstm.training import evaluation  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPEATS = 200  # latency calls per figure
@@ -57,7 +56,7 @@ def sentiment_rows(folder, lite, reviews, data_dir):
 
     config = loading.load_folder_config_of_kind(folder, "sentiment")
     source = sources.sources_of(config)[0]
-    test = sources.labelled_sets(config, data_dir)[0][1]["test"]
+    test = labelled.labelled_sets(config, data_dir)[0][1]["test"]
     if reviews:
         test = test.take(reviews)
     texts, labels = zip(*[(t.decode("utf-8"), int(y)) for t, y in test.as_numpy_iterator()])
@@ -66,7 +65,7 @@ def sentiment_rows(folder, lite, reviews, data_dir):
     p = np.concatenate([classifier.predict_proba(list(texts[i:i + 5000])) for i in range(0, len(texts), 5000)])
     typical = " ".join(["film"] * MEDIAN_REVIEW_WORDS)
     keras_ms = median_ms(lambda: classifier.predict_proba([typical]))
-    rows = [("Keras (model.keras)", mib(os.path.join(folder, "model.keras")), keras_ms, ((p > 0.5) == labels).mean(), None)]
+    rows = [("Keras (model.keras)", mib(os.path.join(folder, MODEL_FILE)), keras_ms, ((p > 0.5) == labels).mean(), None)]
     for variant in ("float32", "float16", "int8"):
         host = LiteRTClassifier(lite, variant, num_threads=NUM_THREADS)
         ids = host.tokenizer.encode(typical)
@@ -81,7 +80,7 @@ def generator_rows(folder, lite, characters, data_dir):
     from textlstm.text_generator import TextGenerator
 
     config = loading.load_folder_config_of_kind(folder, "charlm")
-    _, _, text = catalog.char_text_splits(config, data_dir)
+    _, _, text = corpus.char_text_splits(config, data_dir)
     text = text[:characters] if characters else text
     generator = TextGenerator.load(folder)
     keras_loss = evaluation.evaluate_charlm(generator.model, generator.vocabulary, text)["loss_nats_per_char"]
@@ -89,7 +88,7 @@ def generator_rows(folder, lite, characters, data_dir):
     states = [tf.zeros((1, config.lstm_units))] * (2 * config.lstm_layers)
     step = tf.function(lambda ids, s: step_model([ids, *s], training=False))
     keras_ms = median_ms(lambda: step(tf.constant([[5]], tf.int32), states)[0].numpy())
-    rows = [("Keras (model.keras)", mib(os.path.join(folder, "model.keras")), keras_ms, keras_loss, None)]
+    rows = [("Keras (model.keras)", mib(os.path.join(folder, MODEL_FILE)), keras_ms, keras_loss, None)]
     ids = generator.vocabulary.encode(text)
     for variant in ("float32", "float16", "int8"):
         host = LiteRTGenerator(lite, variant, num_threads=NUM_THREADS)

@@ -34,8 +34,9 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import textlstm  # noqa: E402
-from textlstm.training import loop  # noqa: E402
+from textlstm.artifacts import CONFIG_FILE, METRICS_FILE, read_json  # noqa: E402
 from textlstm.config import apply_overrides, default_config, load_config  # noqa: E402
+from textlstm.training import history  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIAL = dict(max_tokens=1000, sequence_length=400, embedding_dim=64, lstm_units=64, lstm_layers=1,
@@ -51,7 +52,7 @@ LM_KEYS = ("max_tokens", "embedding_dim", "train_split", "lstm_layers")  # with 
 
 def check_reused(flag, run_dir, config, keys):
     """A reused phase must be the one `config` would train."""
-    theirs = load_config(os.path.join(run_dir, "config.json"))
+    theirs = load_config(os.path.join(run_dir, CONFIG_FILE))
     differ = {k: (getattr(theirs, k), getattr(config, k)) for k in keys if getattr(theirs, k) != getattr(config, k)}
     if differ:
         sys.exit(f"{flag} {run_dir} was trained with a different config (theirs, ours): {differ}")
@@ -67,7 +68,7 @@ def run(name, config, out, data_dir, pretrained=None):
 
 
 def figures(metrics, run_dir, wall):
-    pretrain_seconds = sum(float(r["seconds"]) for r in loop.pretrain_history(run_dir))
+    pretrain_seconds = sum(float(r["seconds"]) for r in history.pretrain_history(run_dir))
     t = metrics["training"]
     return {"accuracy": metrics["test"]["accuracy"], "examples": metrics["test"]["examples"], "epochs": t["epochs"],
             "reviews_per_second": t["reviews_per_second"], "classifier_seconds": t["wall_time_seconds"],
@@ -100,8 +101,7 @@ def main():
         t = run("tutorial", tutorial, out, args.data_dir)
         if args.teacher:
             teacher_run = args.teacher
-            with open(os.path.join(teacher_run, "metrics.json"), encoding="utf-8") as f:
-                te = figures(json.load(f), teacher_run, 0.0)
+            te = figures(read_json(os.path.join(teacher_run, METRICS_FILE), "metrics file"), teacher_run, 0.0)
         else:
             teacher_run = os.path.join(out, "teacher")
             te = run("teacher", teacher, out, args.data_dir, args.pretrained)

@@ -12,8 +12,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_TFDS = os.path.join(os.path.dirname(REPO), "shared", "tfds")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # every test's one path to the clone
+SHARED = os.path.join(os.path.dirname(REPO), "shared")  # the prepared data beside the clone, when there is one
+SHARED_TFDS = os.path.join(SHARED, "tfds")
+TEST_DATA = os.path.join(REPO, "tests", "data")  # small files the tests ship (fake dataset sources)
+
+
+def repo_path(*parts) -> str:
+    """A path inside the clone: repo_path("benchmarks", "everyday.py"), repo_path("saved_models")."""
+    return os.path.join(REPO, *parts)
 
 # Tiny hyperparameters: seconds per run, yet every code path (stacked LSTMs, bidirectional, masks).
 TINY_CHARLM = dict(sequence_length=20, embedding_dim=8, lstm_units=32, lstm_layers=2, dropout=0.1,

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm.training import adversarial
-from textlstm.models import sentiment_model
 from textlstm.config import SentimentConfig, apply_overrides
 from textlstm.errors import TextLSTMError
+from textlstm.models import sentiment_model
+from textlstm.training import adversarial
 
 CONFIG = SentimentConfig(sequence_length=12, embedding_dim=8, lstm_units=4, dense_units=4, pooling="max_mean",
                          pool_relu=True, dropout=0.0, adversarial_epsilon=0.3)

@@ -20,7 +20,8 @@ def test_sentiment_run_artifacts_and_round_trip(sentiment_run):
     for name in RUN_FILES:
         assert os.path.isfile(os.path.join(sentiment_run, name)), name
     metrics = json.load(open(os.path.join(sentiment_run, "metrics.json")))
-    assert metrics["test"]["examples"] == 80 and 0 <= metrics["test"]["accuracy"] <= 1
+    assert metrics["test"]["examples"] == 80
+    assert metrics["test"]["accuracy"] >= 0.9  # the toy task is separable: 1.0 with seeds 1, 2 and 42
     assert metrics["training"]["reviews_per_second"] > 0 and metrics["environment"]["tensorflow"]
     classifier = textlstm.load_sentiment(sentiment_run)
     texts = ["a wonderful moving film", "an awful boring film"]
@@ -31,7 +32,8 @@ def test_sentiment_run_artifacts_and_round_trip(sentiment_run):
     plain = keras.saving.load_model(os.path.join(sentiment_run, "model.keras"))
     np.testing.assert_allclose(plain(tf.constant(texts)).numpy()[:, 0], first, atol=1e-6)
     single = classifier.predict("a wonderful moving film")
-    assert single.label in ("positive", "negative") and 0 <= single.positive_probability <= 1
+    assert single.label == "positive" and single.positive_probability > 0.5 and single.confidence > 0.5
+    assert classifier.predict("terrible acting and a dull story").label == "negative"
     assert [p.label for p in classifier.predict(texts)] == [("positive" if p > 0.5 else "negative") for p in first]
 
 
@@ -85,10 +87,11 @@ def test_predict_input_type_errors(sentiment_run):
 def test_language_model_pretraining_then_classifier(review_dir, tmp_path):
     """pretrain_epochs > 0: an LM phase in RUN_DIR/pretrain, whose weights seed the classifier."""
     from conftest import TINY_SENTIMENT
-    from textlstm.models import sentiment_model
+
     from textlstm.config import SentimentConfig, apply_overrides
+    from textlstm.models import sentiment_model
     from textlstm.training.pretraining import WordLMPretrainTask
-    from textlstm.training.tasks import SentimentTask
+    from textlstm.training.sentiment_task import SentimentTask
 
     config = apply_overrides(SentimentConfig(), {**TINY_SENTIMENT, "directory": review_dir, "pretrain_epochs": 1,
                                                  "pretrain_sequence_length": 8, "pretrain_batch_size": 8,
@@ -125,8 +128,7 @@ def run_notebook(name, sentiment_run, charlm_run, monkeypatch):
 
     import nbclient
     import nbformat
-
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    from conftest import REPO as repo
     monkeypatch.setenv("TEXTLSTM_SENTIMENT_MODEL", sentiment_run)
     monkeypatch.setenv("TEXTLSTM_GENERATOR_MODEL", charlm_run)
     notebook = nbformat.read(os.path.join(repo, "examples", name), as_version=4)

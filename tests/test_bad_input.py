@@ -247,7 +247,7 @@ def test_wordless_pattern_matches_the_python_check():
     chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
     texts = chars + [f"!{c}." for c in chars]
     graph = tf.strings.regex_full_match(tf.constant([t.encode("utf-8") for t in texts]),
-                                        textlstm.input_checks.WORDLESS_PATTERN).numpy()
+                                        textlstm.text.rules.WORDLESS_PATTERN).numpy()
 
     def refused(text):
         try:
@@ -264,6 +264,6 @@ def test_blank_pattern_matches_python_whitespace():
     """The graph's blank test (an RE2 class) and Python's str.isspace() agree on every BMP character."""
     chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
     blank = tf.strings.regex_full_match(tf.constant([c.encode("utf-8") for c in chars]),
-                                        textlstm.input_checks.BLANK_PATTERN).numpy()
+                                        textlstm.text.rules.BLANK_PATTERN).numpy()
     differ = [hex(ord(c)) for c, b in zip(chars, blank) if bool(b) != c.isspace()]
     assert differ == []

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm.training import calibration
-from textlstm.models import sentiment_model
 from textlstm.config import SentimentConfig
+from textlstm.models import sentiment_model
+from textlstm.training import calibration
 
 
 def _overconfident(n=20_000, temperature=2.5, seed=0):

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from textlstm.inside import cell_analysis
-from textlstm.inside import heatmap
+from textlstm.inside import cell_analysis, heatmap
 from textlstm.inside.trace import FIELDS, LayerTrace, Trace
 
 PLAY = "ROMEO:\nO (soft) light, \"yon\" east!\n\nFirst Citizen:\nWe are.\n"
@@ -64,14 +63,15 @@ def test_inside_benchmark_records_what_the_demo_opens_on(tmp_path, charlm_run, s
     import subprocess
     import sys
 
+    from conftest import repo_path
+
     import textlstm
-    from conftest import REPO
     from textlstm.webapp.inside_tab import first_cell
 
     model = str(tmp_path / "model")
     shutil.copytree(charlm_run, model)
     before = json.load(open(os.path.join(model, "metrics.json")))
-    r = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "inside_lstm.py"), "--generator", model,
+    r = subprocess.run([sys.executable, repo_path("benchmarks", "inside_lstm.py"), "--generator", model,
                         "--sentiment", sentiment_run, "--chars", "400", "--repeats", "2", "--top", "3",
                         "--heatmap", str(tmp_path / "cells.png"), "--update-metrics"],
                        env={**os.environ, "TFDS_DATA_DIR": real_data_dir}, capture_output=True, text=True, timeout=600)

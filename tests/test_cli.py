@@ -16,8 +16,20 @@ def run(args, env, input=None, timeout=300):
     return subprocess.run([TEXTLSTM, *args], env=env, input=input, capture_output=True, text=True, timeout=timeout)
 
 
-def test_console_script_is_installed():
-    assert os.path.isfile(TEXTLSTM), "pip install -e . creates the textlstm console script"
+VERBS = ["train", "evaluate", "predict", "generate", "trace", "export", "demo"]
+
+
+def test_console_script_runs_and_lists_every_verb(cli_env):
+    """The installed entry point (not `python -m`): its help names every verb, each verb has its own
+    help, and no verb at all is one clear error."""
+    r = run(["--help"], cli_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert all(verb in r.stdout for verb in VERBS), r.stdout
+    for verb in VERBS:
+        r = run([verb, "--help"], cli_env, timeout=120)
+        assert r.returncode == 0 and r.stdout.startswith(f"usage: textlstm {verb}"), (verb, r.stdout, r.stderr)
+    r = run([], cli_env, timeout=120)
+    assert r.returncode != 0 and r.stderr.strip(), r
 
 
 @pytest.mark.slow

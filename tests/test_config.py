@@ -1,9 +1,16 @@
 import json
 
 import pytest
+from conftest import repo_path
 
-from textlstm.config import (CharLMConfig, SentimentConfig, apply_overrides, config_to_dict, load_config,
-                             parse_set_arguments)
+from textlstm.config import (
+    CharLMConfig,
+    SentimentConfig,
+    apply_overrides,
+    config_to_dict,
+    load_config,
+    parse_set_arguments,
+)
 from textlstm.errors import TextLSTMError
 
 
@@ -48,9 +55,8 @@ def test_json_round_trip(tmp_path):
 
 def test_committed_configs_load():
     import glob
-    import os
 
-    paths = glob.glob(os.path.join(os.path.dirname(__file__), "..", "configs", "*.json"))
+    paths = glob.glob(repo_path("configs", "*.json"))
     assert paths
     for path in paths:
         assert load_config(path).kind in ("sentiment", "charlm")

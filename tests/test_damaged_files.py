@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import textlstm
-from textlstm import cli
+from textlstm import artifacts, cli
 from textlstm.export import saved_model
 
 
@@ -112,8 +113,10 @@ def test_killed_export_leaves_the_previous_version_serving(sentiment_run, tmp_pa
                            env=cli_env, capture_output=True, text=True, timeout=300)
         assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
         assert sorted(n for n in os.listdir(base) if not n.startswith(".")) == ["1"]  # no partial version 2
-        assert [n for n in os.listdir(base) if n.startswith(saved_model.TMP_PREFIX)]  # its temp folder, hidden
+        assert [n for n in os.listdir(base) if n.startswith(artifacts.TMP_PREFIX)]  # its temp folder, hidden
         p = textlstm.load_export(base / "1").predict_proba(["a wonderful moving film"])
-        assert 0.0 <= p[0] <= 1.0
+        expected = textlstm.load_sentiment(sentiment_run).predict_proba(["a wonderful moving film"])
+        np.testing.assert_allclose(p, expected, atol=1e-5)  # version 1 still gives the model's answer
+        assert p[0] > 0.5  # and it is the answer a person gives
     assert saved_model.export(sentiment_run, str(base)).endswith(os.sep + "2")
     assert sorted(os.listdir(base)) == ["1", "2"]  # the killed exports' temp folders are gone

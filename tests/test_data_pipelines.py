@@ -5,11 +5,10 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from textlstm.data import catalog
-from textlstm.data import pipelines
-from textlstm.text import vectorizers
 from textlstm.config import CharLMConfig, SentimentConfig
+from textlstm.data import catalog, corpus, labelled, pipelines
 from textlstm.errors import TextLSTMError
+from textlstm.text import vectorizers
 
 
 @pytest.fixture
@@ -21,7 +20,7 @@ def mock_tfds(tmp_path, monkeypatch):
 
 def test_imdb_pipeline_shapes_and_dtypes(mock_tfds):
     config = SentimentConfig(max_tokens=50, sequence_length=12, batch_size=8)
-    train, validation, test = catalog.classification_splits(config)
+    train, validation, test = labelled.classification_splits(config)
     text, label = next(iter(train))
     assert text.dtype == tf.string and label.dtype == tf.int32 and text.shape == ()
     vectorizer = vectorizers.make_word_vectorizer(config.max_tokens, config.sequence_length)
@@ -34,17 +33,17 @@ def test_imdb_pipeline_shapes_and_dtypes(mock_tfds):
 
 
 def test_tiny_shakespeare_splits_are_strings(mock_tfds):
-    train, validation, test = catalog.char_text_splits(CharLMConfig())
+    train, validation, test = corpus.char_text_splits(CharLMConfig())
     assert all(isinstance(t, str) and t for t in (train, validation, test))
 
 
 def test_heldout_parts_name_each_joined_split_and_its_length(mock_tfds, tmp_path):
-    lengths = [len(catalog.char_text_splits(CharLMConfig(test_split=name))[2]) for name in ("validation", "test")]
-    assert catalog.char_heldout_parts(CharLMConfig()) == [("validation", lengths[0]), ("test", lengths[1])]
-    assert catalog.char_heldout_parts(CharLMConfig(test_split="test")) is None  # one split: nothing to break down
+    lengths = [len(corpus.char_text_splits(CharLMConfig(test_split=name))[2]) for name in ("validation", "test")]
+    assert corpus.char_heldout_parts(CharLMConfig()) == [("validation", lengths[0]), ("test", lengths[1])]
+    assert corpus.char_heldout_parts(CharLMConfig(test_split="test")) is None  # one split: nothing to break down
     path = tmp_path / "t.txt"
     path.write_text("abc\n" * 500, encoding="utf-8")
-    assert catalog.char_heldout_parts(CharLMConfig(text_file=str(path))) is None
+    assert corpus.char_heldout_parts(CharLMConfig(text_file=str(path))) is None
 
 
 def test_char_windows_are_shifted_by_one():
@@ -73,16 +72,16 @@ def test_missing_dataset_gives_one_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", offline)
     with pytest.raises(TextLSTMError) as info:
-        catalog.char_text_splits(CharLMConfig(), data_dir=str(tmp_path))
+        corpus.char_text_splits(CharLMConfig(), data_dir=str(tmp_path))
     message = str(info.value)
     assert "tiny_shakespeare" in message and str(tmp_path) in message and "--data-dir" in message
 
 
 def test_unknown_dataset_and_split(mock_tfds):
     with pytest.raises(TextLSTMError, match="no dataset named"):
-        catalog.classification_splits(SentimentConfig(dataset="no_such_dataset_xyz"))
+        labelled.classification_splits(SentimentConfig(dataset="no_such_dataset_xyz"))
     with pytest.raises(TextLSTMError, match="feature"):
-        catalog.classification_splits(SentimentConfig(text_key="review"))
+        labelled.classification_splits(SentimentConfig(text_key="review"))
 
 
 def test_data_dir_resolution(monkeypatch):
@@ -94,7 +93,7 @@ def test_data_dir_resolution(monkeypatch):
 
 
 def test_directory_dataset(review_dir):
-    train, validation, test = catalog.classification_splits(SentimentConfig(directory=review_dir))
+    train, validation, test = labelled.classification_splits(SentimentConfig(directory=review_dir))
     labels = {int(y) for _, y in train}
     assert labels == {0, 1}
     assert sum(1 for _ in test) == 80
@@ -103,20 +102,20 @@ def test_directory_dataset(review_dir):
 def test_directory_needs_two_classes(tmp_path):
     (tmp_path / "only").mkdir()
     with pytest.raises(TextLSTMError, match="exactly 2 class"):
-        catalog.classification_splits(SentimentConfig(directory=str(tmp_path)))
+        labelled.classification_splits(SentimentConfig(directory=str(tmp_path)))
 
 
 def test_text_file_splits(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("abcdefghij" * 200, encoding="utf-8")
-    train, validation, test = catalog.char_text_splits(CharLMConfig(text_file=str(path)))
+    train, validation, test = corpus.char_text_splits(CharLMConfig(text_file=str(path)))
     assert (len(train), len(validation), len(test)) == (1800, 100, 100)
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"ok \xff\xfe not utf-8" * 100)
     with pytest.raises(TextLSTMError, match="not valid UTF-8"):
-        catalog.char_text_splits(CharLMConfig(text_file=str(bad)))
+        corpus.char_text_splits(CharLMConfig(text_file=str(bad)))
     with pytest.raises(TextLSTMError, match="not found"):
-        catalog.char_text_splits(CharLMConfig(text_file=str(tmp_path / "none.txt")))
+        corpus.char_text_splits(CharLMConfig(text_file=str(tmp_path / "none.txt")))
 
 
 def test_vocabulary_survives_keras_asset_round_trip(tmp_path):

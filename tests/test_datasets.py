@@ -15,12 +15,12 @@ from unittest import mock
 
 import pytest
 import tensorflow_datasets as tfds
+from conftest import SHARED, TEST_DATA
 
 from textlstm import datasets
 from textlstm.data.builders import everyday, goemotions_sentiment, multi_domain_sentiment
 
-FAKE = os.path.join(os.path.dirname(__file__), "data", "everyday")
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
+FAKE = os.path.join(TEST_DATA, "everyday")
 
 
 class _Case(tfds.testing.DatasetBuilderTestCase):

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from textlstm.models import charlm_model
-from textlstm.training import evaluation
-from textlstm.text import vectorizers
 from textlstm.config import CharLMConfig
+from textlstm.models import charlm_model
+from textlstm.text import vectorizers
+from textlstm.training import evaluation
 
 
 @pytest.fixture(scope="module")

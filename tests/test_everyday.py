@@ -2,15 +2,14 @@
 small data the test makes; the whole benchmark on the real test sets where ../shared is present."""
 
 import importlib.util
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import repo_path
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPT = os.path.join(REPO, "benchmarks", "everyday.py")
+SCRIPT = repo_path("benchmarks", "everyday.py")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +60,7 @@ def test_update_card_writes_between_the_markers_and_refuses_a_card_without_them(
 def test_the_benchmark_on_the_real_test_sets(real_data_dir):
     """One model (the shipped IMDB one) against both baselines on all six sets (the first 300 texts of
     each split: the whole run takes ~7 minutes here)."""
-    model = os.path.join(REPO, "saved_models", "imdb_sentiment")
+    model = repo_path("saved_models", "imdb_sentiment")
     r = subprocess.run([sys.executable, SCRIPT, model, "--data-dir", real_data_dir, "--limit", "300"],
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm.training import adversarial
-from textlstm.inside import explanations
-from textlstm.text import vectorizers
-from textlstm.models import sentiment_model
 from textlstm.config import SentimentConfig
 from textlstm.errors import TextLSTMError
+from textlstm.inside import explanations
+from textlstm.models import sentiment_model
 from textlstm.sentiment_classifier import SentimentClassifier
+from textlstm.text import vectorizers
+from textlstm.training import adversarial
 
 WORDS = "a the film was not bad good great awful never boring i it at all".split()
 TEXT = "Not a bad film at all... I was never bored!"

@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textlstm.models import charlm_model
-from textlstm.models import sentiment_model
 from textlstm.config import CharLMConfig, SentimentConfig
+from textlstm.models import charlm_model, sentiment_model
 
 
 def _lstms(model):

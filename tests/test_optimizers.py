@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from textlstm.training import optimizers
 from textlstm.config import CharLMConfig, SentimentConfig
+from textlstm.training import optimizers
 
 
 def test_plateau_is_adam_at_a_fixed_rate_the_loop_may_halve():

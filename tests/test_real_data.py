@@ -6,24 +6,25 @@ import subprocess
 import sys
 
 import pytest
+from conftest import repo_path
 
-from textlstm.data import catalog
 from textlstm.config import CharLMConfig, SentimentConfig
+from textlstm.data import corpus, labelled
 
 TEXTLSTM = os.path.join(os.path.dirname(sys.executable), "textlstm")
 
 
 def test_tiny_shakespeare_is_nanogpts_split(real_data_dir):
-    train, validation, test = catalog.char_text_splits(CharLMConfig(), real_data_dir)
+    train, validation, test = corpus.char_text_splits(CharLMConfig(), real_data_dir)
     assert len(train) == 1_003_854  # nanoGPT's first 90%
     assert test.startswith(validation)  # "validation+test": the held-out 10%, in order
     assert len(test) == 111_540
-    assert catalog.char_heldout_parts(CharLMConfig(), real_data_dir) == [("validation", 55_770), ("test", 55_770)]
+    assert corpus.char_heldout_parts(CharLMConfig(), real_data_dir) == [("validation", 55_770), ("test", 55_770)]
     assert train.startswith("First Citizen:")
 
 
 def test_imdb_splits_and_labels(real_data_dir):
-    train, validation, test = catalog.classification_splits(SentimentConfig(), real_data_dir)
+    train, validation, test = labelled.classification_splits(SentimentConfig(), real_data_dir)
     assert {int(y) for _, y in train.take(200)} == {0, 1}
     assert sum(1 for _ in validation) == 2_500  # train[90%:]
 
@@ -36,7 +37,7 @@ def test_word_tokenizer_gives_keras_ids_on_every_imdb_test_review(real_data_dir)
     from textlstm.text import vectorizers
     from textlstm.text.python_tokenizer import WordTokenizer
 
-    vocabulary = os.path.join(os.path.dirname(os.path.dirname(__file__)), "saved_models", "imdb_sentiment",
+    vocabulary = repo_path("saved_models", "imdb_sentiment",
                               "vocabulary.json")
     vectorizer = vectorizers.load_word_vectorizer(vocabulary, 500)
     tokenizer = WordTokenizer.load(vocabulary, 500)
@@ -72,7 +73,7 @@ def test_cli_trains_both_kinds_on_real_data_with_small_settings(real_data_dir, t
             assert (parts["validation"]["characters"], parts["test"]["characters"]) == (55_769, 55_770)
             mean = sum(p["loss_nats_per_char"] * p["characters"] for p in parts.values()) / 111_539
             assert mean == pytest.approx(heldout["loss_nats_per_char"], rel=1e-9)
-            script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks", "charlm_comparison.py")
+            script = repo_path("benchmarks", "charlm_comparison.py")
             r = subprocess.run([sys.executable, script, f"tiny={out}"], env=env, capture_output=True, text=True,
                                timeout=300)
             assert r.returncode == 0, r.stderr[-3000:]

@@ -8,23 +8,49 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO, TINY_SENTIMENT
+
 from textlstm import webapp
 
 TEXTLSTM = os.path.join(os.path.dirname(sys.executable), "textlstm")
 
 
+UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "dill", "joblib", "cloudpickle", "shelve", "marshal"}
+
+
+def unsafe_imports(source: str) -> list:
+    """The pickle-like modules `source` imports, in any spelling: import x, import x as y, from x import y,
+    from x.sub import y, and numpy's allow_pickle=True."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        found += [n for n in names if n.split(".")[0] in UNSAFE_MODULES]
+        if isinstance(node, ast.keyword) and node.arg == "allow_pickle" and getattr(node.value, "value", False):
+            found.append("allow_pickle=True")
+    return found
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("import pickle", ["pickle"]), ("from pickle import loads", ["pickle"]), ("import dill as d", ["dill"]),
+    ("from joblib.numpy_pickle import load", ["joblib.numpy_pickle"]), ("import json, shelve", ["shelve"]),
+    ("np.load(path, allow_pickle=True)", ["allow_pickle=True"]), ("import json\nfrom os import path", []),
+])
+def test_the_pickle_check_catches_every_spelling(source, expected):
+    assert unsafe_imports(source) == expected
+
+
 def test_no_pickle_anywhere():
     offenders = []
-    for root in ("textlstm", "apps", "benchmarks", "saved_models"):
+    for root in ("textlstm", "apps", "benchmarks", "saved_models", "examples"):
         for folder, _, files in os.walk(os.path.join(REPO, root)):
             for name in files:
                 path = os.path.join(folder, name)
                 if name.endswith((".pkl", ".pickle", ".joblib", ".npy", ".npz")):
                     offenders.append(path)
-                elif name.endswith(".py") and any(w in open(path, encoding="utf-8").read()
-                                                  for w in ("import pickle", "import dill", "import joblib")):
+                elif name.endswith(".py") and unsafe_imports(open(path, encoding="utf-8").read()):
                     offenders.append(path)
     assert offenders == []
 

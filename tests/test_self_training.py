@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
+from conftest import NEGATIVE, POSITIVE, TINY_SENTIMENT
 
 import textlstm
-from conftest import NEGATIVE, POSITIVE, TINY_SENTIMENT
-from textlstm.data import catalog
-from textlstm.training import self_training
 from textlstm.config import SentimentConfig, apply_overrides, validate_config
+from textlstm.data import labelled
 from textlstm.errors import TextLSTMError
+from textlstm.training import self_training
 
 # Clear reviews the tiny teacher is sure of, and ones made of words it never saw.
 UNLABELLED = [f"{a} {b}" for a in POSITIVE + NEGATIVE for b in POSITIVE + NEGATIVE] + [
@@ -21,7 +21,7 @@ BLANK = ["", " \n\t", "?!"]  # skipped: no word to label, and predict_proba refu
 @pytest.fixture
 def unlabelled(monkeypatch):
     texts = UNLABELLED[:50] + BLANK + UNLABELLED[50:]
-    monkeypatch.setattr(catalog, "unlabelled_texts", lambda config, data_dir=None: tf.data.Dataset.from_tensor_slices(texts))
+    monkeypatch.setattr(labelled, "unlabelled_texts", lambda config, data_dir=None: tf.data.Dataset.from_tensor_slices(texts))
 
 
 def test_teacher_labels_exactly_the_reviews_it_is_sure_of(unlabelled, sentiment_run):
@@ -66,7 +66,7 @@ def test_teacher_confidence_outside_its_range_is_refused(value):
 @pytest.mark.slow
 def test_student_trains_on_labelled_plus_teacher_labelled_reviews(tmp_path, monkeypatch, sentiment_run):
     """Real TFDS code path (mock imdb_reviews): every unlabelled review is kept at confidence 0.5."""
-    from textlstm.training.tasks import SentimentTask
+    from textlstm.training.sentiment_task import SentimentTask
 
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
     with tfds.testing.mock_data(num_examples=100, policy=tfds.testing.MockPolicy.USE_CODE):

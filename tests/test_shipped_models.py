@@ -4,11 +4,11 @@ import json
 import os
 
 import pytest
+from conftest import repo_path
 
 from textlstm.errors import TextLSTMError
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHIPPED = os.path.join(REPO, "saved_models")
+SHIPPED = repo_path("saved_models")
 MIB = 1024 * 1024
 # Bytes per model folder, Keras file and export included (issue 15 gave the character model 45 MiB).
 LIMITS = {"english_sentiment": 25 * MIB, "imdb_sentiment": 25 * MIB, "shakespeare_char": 45 * MIB}
@@ -67,7 +67,7 @@ def test_sentiment_model_was_trained_by_the_committed_config(name):
     from textlstm.config import config_to_dict, load_config
 
     shipped = config_to_dict(load_config(os.path.join(SHIPPED, name, "config.json")))
-    committed = config_to_dict(load_config(os.path.join(REPO, "configs", f"{name}.json")))
+    committed = config_to_dict(load_config(repo_path("configs", f"{name}.json")))
     assert shipped["teacher"] and committed["teacher"]
     assert {**shipped, "teacher": None} == {**committed, "teacher": None}
 
@@ -77,7 +77,7 @@ def test_char_model_was_trained_by_the_committed_config():
     from textlstm.config import config_to_dict, load_config
 
     shipped = load_config(os.path.join(SHIPPED, "shakespeare_char", "config.json"))
-    assert config_to_dict(shipped) == config_to_dict(load_config(os.path.join(REPO, "configs", "shakespeare_char.json")))
+    assert config_to_dict(shipped) == config_to_dict(load_config(repo_path("configs", "shakespeare_char.json")))
 
 
 def test_shipped_models_config_serves_every_model():
@@ -98,7 +98,7 @@ def test_demo_skips_a_missing_shipped_model(monkeypatch, tmp_path):
 
 def test_the_tf_tutorials_snippet_with_the_documented_call():
     """The TF RNN tutorial's prediction, on the shipped model.keras loaded by Keras alone, with the
-    calls the README documents; and the one the README says Keras refuses is still refused."""
+    calls docs/python-api.md documents; and the one it says Keras refuses is still refused."""
     import keras
     import numpy as np
     import tensorflow as tf
@@ -112,7 +112,7 @@ def test_the_tf_tutorials_snippet_with_the_documented_call():
     for predictions in documented:
         assert predictions.shape == (1, 1) and predictions[0, 0] > 0.5
         np.testing.assert_allclose(predictions, documented[0], atol=1e-6)
-    with pytest.raises(ValueError):  # if Keras starts accepting this, update the README's sentence
+    with pytest.raises(ValueError):  # if Keras starts accepting this, update docs/python-api.md
         model.predict(np.array([sample_text]), verbose=0)
 
 
@@ -189,3 +189,29 @@ def test_english_model_reads_everyday_sentences_as_a_person_would():
     p = classifier.predict_proba([text for text, _ in EVERYDAY_SENTENCES])
     wrong = [(text, round(float(q), 3)) for (text, label), q in zip(EVERYDAY_SENTENCES, p) if (q > 0.5) != label]
     assert not wrong
+
+
+# Sets small enough to recompute whole; IMDB's 25,000 reviews are sampled (every 25th: 1,000).
+RECOMPUTED = {"english_sentiment": {"sst2": None, "mpqa": None, "multi_domain": None, "imdb": 25},
+              "imdb_sentiment": {"imdb_reviews": 25}}
+
+
+@pytest.mark.parametrize("name", list(RECOMPUTED))
+def test_recorded_accuracy_is_what_the_shipped_model_scores_now(name, real_data_dir):
+    """The figures in metrics.json (and so the card and the README), recomputed through the Python API
+    on the real test splits: whole where small, a systematic sample of IMDB's."""
+    import numpy as np
+
+    import textlstm
+    from textlstm.data import labelled
+
+    classifier = textlstm.load_sentiment(name)
+    recorded = classifier.metrics.get("evaluation") or {classifier.config.dataset: classifier.metrics["test"]}
+    sets = {source.name: splits["test"] for source, splits in labelled.labelled_sets(classifier.config, real_data_dir)}
+    for set_name, every in RECOMPUTED[name].items():
+        examples = sets[set_name] if every is None else sets[set_name].shard(every, 0)
+        texts, labels = zip(*[(t.decode("utf-8"), int(y)) for t, y in examples.as_numpy_iterator()])
+        accuracy = float(((classifier.predict_proba(list(texts)) > 0.5) == np.array(labels)).mean())
+        # Whole sets: the same figure up to float noise at p = 0.5 (two texts); a sample: three standard errors.
+        tolerance = 2.5 / len(texts) if every is None else 3 * (0.1 * 0.9 / len(texts)) ** 0.5
+        assert abs(accuracy - recorded[set_name]["accuracy"]) <= tolerance, (set_name, accuracy, len(texts))

@@ -9,9 +9,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from textlstm.data import pipelines
-from textlstm.data import sources
 from textlstm.config import SentimentConfig, apply_overrides, config_from_dict
+from textlstm.data import labelled, pipelines, sources
 from textlstm.errors import TextLSTMError
 
 TWO_SOURCES = [
@@ -39,7 +38,7 @@ def mock_tfds(tmp_path, monkeypatch):
     ("not bad at all", "not bad at all"),
 ])
 def test_ptb_text_becomes_what_people_type(ptb, plain):
-    assert sources.detokenize_ptb(tf.constant(ptb)).numpy().decode() == plain
+    assert labelled.detokenize_ptb(tf.constant(ptb)).numpy().decode() == plain
 
 
 def test_sources_in_a_config_file_and_from_set(tmp_path):

@@ -9,11 +9,10 @@ from conftest import make_play
 from test_explanations import tiny_classifier
 
 import textlstm
-from textlstm.models import charlm_model
-from textlstm.models import sentiment_model
 from textlstm.errors import TextLSTMError
-from textlstm.inside.trace import FIELDS
 from textlstm.input_checks import MAX_TEXT_CHARS, PROMPT_CONTEXT
+from textlstm.inside.trace import FIELDS
+from textlstm.models import charlm_model, sentiment_model
 
 REVIEW = "Not a bad film at all... I was never bored! The acting, though, is awful."
 

@@ -11,7 +11,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import REPO, TINY_CHARLM
 
 TEXTLSTM = os.path.join(os.path.dirname(sys.executable), "textlstm")

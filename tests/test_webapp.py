@@ -43,9 +43,9 @@ def test_classify_explains_with_the_python_apis_gradients(client, sentiment_run)
 
 def test_first_release_configuration_still_serves(sentiment_run, charlm_run):
     """`textlstm demo --explanation occlusion --no-batching`: what load_test.py --compare measures."""
+    from conftest import free_port
     from gradio_client import Client
 
-    from conftest import free_port
     from textlstm import webapp
 
     args = webapp.parse_args(["--explanation", "occlusion", "--no-batching", "--port", str(free_port())])
@@ -87,7 +87,8 @@ def test_classify_file_returns_csv(client, tmp_path):
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["text"] for r in rows] == ["a wonderful moving film", "an awful boring film", "i loved it, brilliant"]
-    assert all(r["label"] in ("positive", "negative") and 0 <= float(r["positive_probability"]) <= 1 for r in rows)
+    assert [r["label"] for r in rows] == ["positive", "negative", "positive"]  # what a reader of the file says
+    assert [float(r["positive_probability"]) > 0.5 for r in rows] == [True, False, True]
 
 
 def test_twenty_concurrent_clients(server, sentiment_run, charlm_run):
@@ -141,9 +142,9 @@ def test_load_benchmark_script_32_clients(tmp_path):
     import subprocess
     import sys
 
-    from conftest import REPO
+    from conftest import repo_path
 
-    r = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "load_test.py"), "--clients", "32",
+    r = subprocess.run([sys.executable, repo_path("benchmarks", "load_test.py"), "--clients", "32",
                         "--seconds", "10", "--length", "100"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "| all |" in r.stdout and "| 0 |" in r.stdout.split("| all |")[1].split("\n")[0]

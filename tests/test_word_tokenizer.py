@@ -8,7 +8,8 @@ import pytest
 import tensorflow as tf
 
 from textlstm.text import vectorizers
-from textlstm.text.python_tokenizer import WordTokenizer, split, standardize
+from textlstm.text.python_tokenizer import WordTokenizer
+from textlstm.text.rules import split, standardize
 
 WORDS = ["the", "film", "great", "école", "don't", "a\xa0b", "[unk]", "x"]
 ODD = ["", "   ", "ÉCOLE Straße Ünïcode", "a\xa0b c\x85d e\u2028f g\u3000h", "Hello,world!!", "don't DON'T",

@@ -1,29 +1,55 @@
-"""What a run leaves on disk: written atomically (temp file, then rename), never half.
+"""What a run leaves on disk: the file names of a model folder, written atomically, read with one clear error.
 
-metrics.json, curves.png, history, and the machine/library facts a figure
-needs to be comparable.
+Every writer goes through `write_atomically`: a hidden `.tmp-*` file or folder beside the
+target, renamed into place, so a reader (or a resumed run) sees the old version or the new
+one, never half of it; training deletes `.tmp-*` leftovers of a killed run.
 """
 
 import json
 import os
 import platform
-import tempfile
+import secrets
+import shutil
+
+from textlstm.errors import TextLSTMError
+
+# A model folder (a run dir, or saved_models/NAME): what each file holds.
+MODEL_FILE = "model.keras"  # the end-to-end Keras model (raw strings in for sentiment)
+CONFIG_FILE = "config.json"  # the resolved config dataclass
+VOCABULARY_FILE = "vocabulary.json"  # the tokens, id order, as a JSON list
+METRICS_FILE = "metrics.json"  # test figures, training cost, environment
+HISTORY_FILE = "history.csv"  # one row per epoch
+CURVES_PLOT = "curves.png"  # loss and accuracy per epoch
+RELIABILITY_PLOT = "reliability.png"  # accuracy against confidence per evaluation set, before/after calibration
+TMP_PREFIX = ".tmp-"  # half-written files and folders: never read, removed when found
+
+
+def write_atomically(path, write):
+    """Calls `write(tmp)` for a hidden temp path beside `path` (a file or a folder), then renames it
+    into place; on any failure the temp path is removed and the old `path` is untouched."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    # Unique per writer; keeps the target's ending: Keras picks the format from ".keras", ".weights.h5".
+    tmp = os.path.join(directory, f"{TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-{os.path.basename(path)}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)  # atomic on POSIX: readers see the old file or the new one
+    except BaseException:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def atomic_write_bytes(path, data: bytes):
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
+    def write(tmp):
+        with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)  # atomic on POSIX: readers see the old file or the new one
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    write_atomically(path, write)
 
 
 def atomic_write_text(path, text: str):
@@ -34,9 +60,33 @@ def write_json(path, obj):
     atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
-def read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+def read_json(path, what="file"):
+    """The JSON value in `path`, or one TextLSTMError naming `what` and the path."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise TextLSTMError(f"{what} not found: {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise TextLSTMError(f"{what} {path} is not valid JSON: {e}") from None
+    except OSError as e:
+        raise TextLSTMError(f"{what} {path} could not be read: {e.strerror or e}") from None
+
+
+def pyplot():
+    """matplotlib.pyplot on the headless Agg backend (no display on servers and CI), imported on first use."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path, dpi=80):
+    """A matplotlib figure as a PNG at `path`, written atomically, then closed."""
+    write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
+    pyplot().close(fig)
 
 
 def environment_info() -> dict:
@@ -61,28 +111,3 @@ def environment_info() -> dict:
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
     }
-
-
-def plot_curves(history: list, path, metric: str):
-    """Loss and `metric` per epoch, train vs validation, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on servers and CI
-    import matplotlib.pyplot as plt
-
-    epochs = [h["epoch"] + 1 for h in history]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, name in zip(axes, ["loss", metric]):
-        for prefix, style in (("", "o-"), ("val_", "s--")):
-            values = [h.get(prefix + name) for h in history]
-            if any(v is not None for v in values):
-                ax.plot(epochs, values, style, label=("validation " if prefix else "train ") + name)
-        ax.set_xlabel("epoch")
-        ax.set_title(name)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), ".tmp-curves.png")
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)

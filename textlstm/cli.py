@@ -131,8 +131,8 @@ def cmd_train(args):
 
 def cmd_evaluate(args):
     from textlstm import loading
+    from textlstm.artifacts import METRICS_FILE, write_json
     from textlstm.training import evaluation
-    from textlstm.artifacts import write_json
 
     folder = loading.model_folder(args.run_dir)
     config = loading.load_folder_config(folder)
@@ -160,14 +160,14 @@ def cmd_evaluate(args):
     if args.update_metrics:
         metrics = loading.load_folder_metrics(folder)
         metrics.update(result)
-        write_json(os.path.join(folder, "metrics.json"), metrics)
+        write_json(os.path.join(folder, METRICS_FILE), metrics)
 
 
 def _test_sets(config, data_dir):
     """[(DataSource, examples)] of every source with a test split; one clear error if there is none."""
-    from textlstm.data import sources
+    from textlstm.data import labelled
 
-    tests = [(s, splits["test"]) for s, splits in sources.labelled_sets(config, data_dir) if splits["test"] is not None]
+    tests = [(s, splits["test"]) for s, splits in labelled.labelled_sets(config, data_dir) if splits["test"] is not None]
     if not tests:
         where = f"{config.directory} has no test/ folder" if config.directory else "the model's config names no test split"
         raise TextLSTMError(f"{where}: nothing to evaluate")

@@ -10,6 +10,8 @@ import json
 import typing
 from typing import Optional
 
+from textlstm import artifacts
+from textlstm.data import sources
 from textlstm.errors import TextLSTMError
 
 
@@ -131,13 +133,7 @@ def config_from_dict(values: dict) -> AnyConfig:
 
 
 def load_config(path) -> AnyConfig:
-    try:
-        with open(path, encoding="utf-8") as f:
-            values = json.load(f)
-    except FileNotFoundError:
-        raise TextLSTMError(f"config file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise TextLSTMError(f"config file {path} is not valid JSON: {e}") from None
+    values = artifacts.read_json(path, "config file")
     if not isinstance(values, dict):
         raise TextLSTMError(f"config file {path} must hold a JSON object")
     return config_from_dict(values)
@@ -226,8 +222,6 @@ def validate_config(config: AnyConfig) -> None:
         if config.steps_per_epoch is not None and config.steps_per_epoch < 1:
             raise TextLSTMError(f"config key 'steps_per_epoch' must be a positive integer, got {config.steps_per_epoch}")
         if config.sources is not None:
-            from textlstm.data import sources
-
             if config.directory:
                 raise TextLSTMError("config keys 'sources' and 'directory' exclude each other")
             if not config.sources:

@@ -11,9 +11,9 @@ import math
 import numbers
 import os
 import re
-import string
 
 from textlstm.errors import TextLSTMError
+from textlstm.text import rules
 
 MAX_LENGTH = 5_000  # characters generated per request: ~2 s at batch 1 on a 2-core CPU
 MAX_TEMPERATURE = 5.0  # beyond ~2 the samples are noise already
@@ -33,13 +33,6 @@ RANGES = {
     "seed": ("integer", 0, MAX_SEED, False),
 }
 BLANK_RULE = "needs at least one non-space character"
-# Python's str.isspace() characters inside an RE2 class, for the same tests inside exported graphs.
-_SPACES = r"\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\p{Z}"
-BLANK_PATTERN = f"[{_SPACES}]*"
-# A text to classify must keep a word once TextVectorization has stripped ASCII punctuation:
-# with no token at all, the model's masked mean is 0/0 and its answer NaN ("!!!", "(").
-WORD_RULE = "needs at least one word: a character that is neither a space nor punctuation"
-WORDLESS_PATTERN = f"[{_SPACES}{re.escape(string.punctuation)}]*"
 
 
 def batch_rule(name) -> str:
@@ -147,16 +140,8 @@ def check_stop(stop):
     return _as_text("stop", stop)
 
 
-_NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
-
-
-def has_word(text: str) -> bool:
-    """True when `text` keeps a token after TextVectorization strips ASCII punctuation (WORD_RULE)."""
-    return bool(text.translate(_NO_PUNCTUATION).strip())
-
-
 def check_texts(texts, name="text"):
-    """A string or a list of strings, each with at least one word (see WORD_RULE)."""
+    """A string or a list of strings, each with at least one word (see rules.WORD_RULE)."""
     single = isinstance(texts, (str, bytes))
     items = [texts] if single else texts
     if not isinstance(items, (list, tuple)):
@@ -167,8 +152,8 @@ def check_texts(texts, name="text"):
     for i, item in enumerate(items):
         label = name if single else f"{name}[{i}]"
         value = _as_text(label, item)
-        if not has_word(value):
-            raise TextLSTMError(f"{label} has no word: it {WORD_RULE}")
+        if not rules.has_word(value):
+            raise TextLSTMError(f"{label} has no word: it {rules.WORD_RULE}")
         cleaned.append(value)
     return cleaned, single
 

@@ -5,14 +5,12 @@ config.json, vocabulary.json and metrics.json. Models load with Keras
 `safe_mode=True`: a file carrying a Lambda layer's code is refused, not run.
 """
 
-import json
 import os
 
-from textlstm import presets
-from textlstm.config import config_from_dict
+from textlstm import artifacts, presets
+from textlstm.artifacts import MODEL_FILE
+from textlstm.config import load_config
 from textlstm.errors import TextLSTMError
-
-MODEL_FILE = presets.MODEL_FILE
 
 
 def model_folder(path) -> str:
@@ -45,14 +43,10 @@ def load_keras_model(folder):
 
 
 def load_folder_config(folder):
-    path = os.path.join(folder, "config.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            return config_from_dict(json.load(f))
-    except FileNotFoundError:
-        raise TextLSTMError(f"no config.json in {folder}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise TextLSTMError(f"{path} is not valid JSON: {e}") from None
+    path = os.path.join(folder, artifacts.CONFIG_FILE)
+    if not os.path.isfile(path):
+        raise TextLSTMError(f"no {artifacts.CONFIG_FILE} in {folder}")
+    return load_config(path)
 
 
 def load_folder_config_of_kind(folder, kind):
@@ -65,10 +59,10 @@ def load_folder_config_of_kind(folder, kind):
 
 
 def load_folder_metrics(folder) -> dict:
+    """The folder's metrics.json, or {} when it has none (or a damaged one): figures are optional."""
     try:
-        with open(os.path.join(folder, "metrics.json"), encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, json.JSONDecodeError):
+        return artifacts.read_json(os.path.join(folder, artifacts.METRICS_FILE), "metrics file")
+    except TextLSTMError:
         return {}
 
 

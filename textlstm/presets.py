@@ -16,12 +16,12 @@ import site
 import sys
 import sysconfig
 
+from textlstm.artifacts import MODEL_FILE
 from textlstm.errors import TextLSTMError
 
 ENVIRONMENT_VARIABLE = "TEXTLSTM_MODELS"
 DATA_SUBDIR = os.path.join("share", "textlstm", "saved_models")  # the wheel's data files land here
 SOURCE_TREE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models")
-MODEL_FILE = "model.keras"
 
 
 def search_path() -> list:

@@ -6,11 +6,10 @@ import numpy as np
 import tensorflow as tf
 
 from textlstm import loading
-from textlstm.inside import explanations
-from textlstm.models import sentiment_model
-from textlstm.inside import trace
-from textlstm.data.catalog import LABEL_NAMES
+from textlstm.data.sources import LABEL_NAMES
 from textlstm.input_checks import check_texts
+from textlstm.inside import explanations, trace
+from textlstm.models import sentiment_model
 
 INFERENCE_BATCH = 256  # reviews per forward pass; bounds memory for big batches
 

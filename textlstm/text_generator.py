@@ -9,10 +9,11 @@ import os
 import tensorflow as tf
 
 from textlstm import loading
+from textlstm.artifacts import VOCABULARY_FILE
+from textlstm.input_checks import check_prompt, check_prompts, check_stop, generation_params
 from textlstm.inside import trace
 from textlstm.models.sampler import CharSampler
-from textlstm.text.vectorizers import VOCABULARY_FILE, CharVocabulary
-from textlstm.input_checks import check_prompt, check_prompts, check_stop, generation_params
+from textlstm.text.vectorizers import CharVocabulary
 
 STREAM_CHUNK = 16  # characters per streamed chunk: smooth in a browser, ~5 ms of work each
 

@@ -25,7 +25,7 @@ from collections import Counter
 
 import tensorflow as tf
 
-from textlstm.text import python_tokenizer
+from textlstm.text import rules
 
 MAX_WORDS = 25  # sentences and phrases, not reviews: one polar word can carry a short text
 SEQUENCE_LENGTH = 32  # tokens per edited text in its batches: MAX_WORDS and then some
@@ -84,7 +84,7 @@ def counterfactuals(examples, polarity: dict, seed: int) -> list:
 
 
 def _words(text):
-    return python_tokenizer.split(python_tokenizer.standardize(text))
+    return rules.words(text)
 
 
 def _side(word, polarity):

@@ -11,8 +11,7 @@ import os
 
 import numpy as np
 
-from textlstm import presets
-from textlstm import input_checks
+from textlstm import input_checks, presets
 from textlstm.errors import TextLSTMError
 from textlstm.loading import first_line
 

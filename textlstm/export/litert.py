@@ -19,12 +19,12 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from textlstm import loading
-from textlstm.export import litert_graphs
-from textlstm.export import litert_host
-from textlstm.artifacts import write_json
+from textlstm import artifacts, loading
+from textlstm.artifacts import VOCABULARY_FILE, write_json
 from textlstm.errors import TextLSTMError
-from textlstm.text.vectorizers import VOCABULARY_FILE
+from textlstm.export import litert_graphs, litert_host
+from textlstm.sentiment_classifier import SentimentClassifier
+from textlstm.text_generator import TextGenerator
 
 FLOAT32_TOLERANCE = 1e-4  # logits / probabilities: the same predictions as Keras
 QUANTIZED_LOSS_BOUND = 0.05  # nats/char on the probe passage; the benchmark measures the full held-out text
@@ -69,19 +69,19 @@ def export_litert(run_dir, out_dir, variants=litert_host.VARIANTS) -> dict:
         raise TextLSTMError(f"variants must be among {', '.join(litert_host.VARIANTS)}, got {list(variants)}")
     if os.path.exists(out_dir):
         raise TextLSTMError(f"{out_dir} already exists; choose a new --out for the LiteRT files")
-    parent = os.path.dirname(os.path.abspath(out_dir))
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-litert-")
-    try:
-        manifest = (_export_generator if config.kind == "charlm" else _export_classifier)(folder, config, tmp, variants)
+    manifest = {}
+
+    def write(tmp):
+        os.makedirs(tmp)
+        manifest.update((_export_generator if config.kind == "charlm" else _export_classifier)(
+            folder, config, tmp, variants))
         manifest["source"] = os.path.abspath(folder)
         write_json(os.path.join(tmp, litert_host.MANIFEST), manifest)
         if not manifest["variants"]:
             raise TextLSTMError("no LiteRT variant passed its checks: " + "; ".join(
                 f"{v}: {why}" for v, why in manifest["skipped"].items()))
-        os.replace(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    artifacts.write_atomically(out_dir, write)
     return manifest
 
 
@@ -112,8 +112,6 @@ def _write_variants(function, signature, tmp, variants, check):
 
 
 def _export_generator(folder, config, tmp, variants):
-    from textlstm.text_generator import TextGenerator
-
     generator = TextGenerator.load(folder)
     shutil.copyfile(os.path.join(folder, VOCABULARY_FILE), os.path.join(tmp, VOCABULARY_FILE))
     names = litert_graphs.state_names(config.lstm_layers)
@@ -151,8 +149,6 @@ def _with_file(manifest, variant):
 
 
 def _export_classifier(folder, config, tmp, variants):
-    from textlstm.sentiment_classifier import SentimentClassifier
-
     end_to_end = SentimentClassifier.load(folder).model
     shutil.copyfile(os.path.join(folder, VOCABULARY_FILE), os.path.join(tmp, VOCABULARY_FILE))
     manifest = {"kind": "sentiment", "signature": "classify", "vocabulary": VOCABULARY_FILE,

@@ -14,12 +14,11 @@ generator seeded with `seed`, so a seed gives the same text every time here, but
 the TensorFlow graph gives for that seed (its random stream differs); greedy text is the same.
 """
 
-import json
 import os
 
 import numpy as np
 
-from textlstm import input_checks
+from textlstm import artifacts, input_checks
 from textlstm.errors import TextLSTMError
 from textlstm.text.python_tokenizer import WordTokenizer
 
@@ -46,12 +45,11 @@ def flatbuffer_schema():
 
 
 def read_manifest(folder, kind):
-    try:
-        with open(os.path.join(folder, MANIFEST), encoding="utf-8") as f:
-            manifest = json.load(f)
-    except FileNotFoundError:
+    path = os.path.join(folder, MANIFEST)
+    if not os.path.isfile(path):
         raise TextLSTMError(f"no {MANIFEST} in {folder}: expected the output of "
-                            "`textlstm export MODEL --format litert --out DIR`") from None
+                            "`textlstm export MODEL --format litert --out DIR`")
+    manifest = artifacts.read_json(path, "LiteRT manifest")
     if kind is not None and manifest.get("kind") != kind:
         raise TextLSTMError(f"{folder} holds LiteRT files of a {manifest.get('kind')} model, not of a {kind} model")
     return manifest
@@ -78,8 +76,7 @@ class LiteRTGenerator:
         """manifest: litert.json's content (default: read from the folder)."""
         self.manifest = manifest or read_manifest(folder, "charlm")
         self.run = _runner(folder, self.manifest, variant, num_threads)
-        with open(os.path.join(folder, self.manifest["vocabulary"]), encoding="utf-8") as f:
-            self.tokens = json.load(f)
+        self.tokens = artifacts.read_json(os.path.join(folder, self.manifest["vocabulary"]), "vocabulary file")
         self.index = {ch: i for i, ch in enumerate(self.tokens) if i > 1}  # 0 padding, 1 [UNK]
         self.names = self.manifest["states"]  # ["h0", "c0", "h1", ...]
         self.units = self.manifest["units"]

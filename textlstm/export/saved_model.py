@@ -20,15 +20,16 @@ place, so an interrupted export never leaves a partial version for TF Serving to
 import os
 import re
 import shutil
-import tempfile
 
 import keras
 import tensorflow as tf
 
-from textlstm import loading
-from textlstm.models import sentiment_model
-from textlstm import input_checks
+from textlstm import artifacts, input_checks, loading
 from textlstm.errors import TextLSTMError
+from textlstm.models import sentiment_model
+from textlstm.sentiment_classifier import SentimentClassifier
+from textlstm.text import rules
+from textlstm.text_generator import TextGenerator
 
 DEFAULTS = {"length": 200, "temperature": 0.8, "top_k": 0, "top_p": 1.0}
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
@@ -42,8 +43,6 @@ def next_version(base_dir) -> int:
 
 
 def _sentiment_archive(folder):
-    from textlstm.sentiment_classifier import SentimentClassifier
-
     model = SentimentClassifier.load(folder).model
     # No archive.track(model): add_endpoint tracks what the endpoints use, and an explicit
     # track() makes Keras 3.15 save every weight twice (Keras variables + their tf.Variables).
@@ -67,16 +66,16 @@ def _text_checks(texts, name, allow_blank):
     """input_checks.check_texts / check_prompts as graph assertions, one after another (B = batch)."""
     count = tf.size(texts)
     chars = tf.strings.length(texts, unit="UTF8_CHAR")  # (B,) an invalid byte counts as one, like U+FFFD
-    rules = [
+    conditions = [
         (tf.logical_and(count >= 1, count <= input_checks.MAX_BATCH), [input_checks.batch_rule(name) + ", got", count]),
         (tf.reduce_all(chars <= input_checks.MAX_TEXT_CHARS), [input_checks.size_rule(name) + ", got", tf.reduce_max(chars)]),
     ]
     if not allow_blank:
-        wordless = tf.strings.regex_full_match(texts, input_checks.WORDLESS_PATTERN)  # (B,)
-        rules.append((tf.logical_not(tf.reduce_any(wordless)),
-                      [f"{name} has no word: it {input_checks.WORD_RULE}; at index", tf.where(wordless)[:, 0]]))
+        wordless = tf.strings.regex_full_match(texts, rules.WORDLESS_PATTERN)  # (B,)
+        conditions.append((tf.logical_not(tf.reduce_any(wordless)),
+                      [f"{name} has no word: it {rules.WORD_RULE}; at index", tf.where(wordless)[:, 0]]))
     checks = []
-    for ok, message in rules:  # chained, so the first broken rule is the one reported
+    for ok, message in conditions:  # chained, so the first broken rule is the one reported
         with tf.control_dependencies(checks[-1:]):
             checks.append(tf.debugging.Assert(ok, message))
     return checks
@@ -95,8 +94,6 @@ def _setting_checks(checks, **values):
 
 
 def _generator_archive(folder):
-    from textlstm.text_generator import TextGenerator
-
     generator = TextGenerator.load(folder)
     sampler = generator.sampler
     archive = keras.export.ExportArchive()  # no track(model): see _sentiment_archive
@@ -150,13 +147,10 @@ def write_warmup(path, requests):
             writer.write(log.SerializeToString())
 
 
-TMP_PREFIX = ".tmp-export-"
-
-
 def _remove_abandoned(out_dir):
     """Deletes the temporary folders of exports that were killed (their process is gone)."""
     for name in os.listdir(out_dir):
-        match = re.fullmatch(re.escape(TMP_PREFIX) + r"(\d+)-.*", name)
+        match = re.fullmatch(re.escape(artifacts.TMP_PREFIX) + r"(\d+)-.*", name)  # the writer's pid
         if match and not _alive(int(match.group(1))):
             shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
 
@@ -185,12 +179,10 @@ def export(run_dir, out_dir, version=None) -> str:
     archive, requests = (_sentiment_archive if kind == "sentiment" else _generator_archive)(folder)
     os.makedirs(out_dir, exist_ok=True)
     _remove_abandoned(out_dir)
-    # Not an integer, so TF Serving ignores it; the pid says whose it is.
-    tmp = tempfile.mkdtemp(dir=out_dir, prefix=f"{TMP_PREFIX}{os.getpid()}-")
-    try:
+
+    def write(tmp):  # its name is not an integer, so TF Serving ignores it until the rename
         archive.write_out(tmp, verbose=False)
         write_warmup(os.path.join(tmp, WARMUP_FILE), requests)
-        os.replace(tmp, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    artifacts.write_atomically(final, write)
     return final

@@ -22,40 +22,24 @@ text's words and the whitespace between them, in order, and a word's score is it
 Words past the model's window (`sequence_length` tokens) are not read: their score is None.
 """
 
-import re
-import string
-
 import keras
 import numpy as np
 import tensorflow as tf
 
-from textlstm.models import lstm_math
-from textlstm.models import sentiment_model
 from textlstm.errors import TextLSTMError
-from textlstm.input_checks import has_word
+from textlstm.models import lstm_math, sentiment_model
+from textlstm.text.rules import has_word, words_of
 
 METHODS = ("gradients", "occlusion", "pooling")
 STEPS = 1  # path points: 1 (the midpoint) agrees with occlusion best and costs least (benchmarks/explanations.py)
 GRADIENT_ROWS = 512  # path points per backward pass (reviews x (STEPS + 1)): bounds memory
 OCCLUSION_BATCH = 64  # variants per forward pass
-# TensorFlow's whitespace split (TextVectorization's) is ASCII-only: "a\u00a0b" is one token.
-_ASCII_SPACE = re.compile(r"([ \t\n\v\f\r]+)")
-_NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
 def check_method(method):
     if method not in METHODS:
         raise TextLSTMError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     return method
-
-
-def words_of(text: str):
-    """-> (pieces, token_piece): the text cut into words and spaces, and for each model token (in
-    order) the index of the piece it comes from. A piece holds no ASCII space, so it makes at most
-    one token; punctuation alone makes none (TextVectorization strips it)."""
-    pieces = [p for p in _ASCII_SPACE.split(text) if p]
-    token_piece = [i for i, p in enumerate(pieces) if not _ASCII_SPACE.fullmatch(p) and p.translate(_NO_PUNCTUATION)]
-    return pieces, token_piece
 
 
 def _scaled(pieces, token_piece, token_scores, window):

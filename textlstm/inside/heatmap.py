@@ -5,11 +5,10 @@ draws the text as a grid of coloured boxes (blue negative, red positive), as Kar
 show their cells, for model cards and notebooks.
 """
 
-import io
 
 import numpy as np
 
-from textlstm.artifacts import atomic_write_bytes
+from textlstm import artifacts
 
 COLUMNS = 80  # characters per drawn line before a wrap
 SHOWN = {"\n": "\u21b5", " ": " "}  # a newline is drawn as ↵ (then the line breaks)
@@ -37,10 +36,7 @@ def _grid(pieces):
 
 def figure(pieces, values, title=""):
     """A matplotlib Figure of the pieces on boxes coloured by their values."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = artifacts.pyplot()
 
     places = _grid(pieces)
     rows = places[-1][0] + 1 if places else 1
@@ -62,13 +58,5 @@ def figure(pieces, values, title=""):
 
 def save_png(pieces, values, path, title=""):
     """The figure as a PNG: written to a temporary file, then renamed."""
-    import matplotlib.pyplot as plt
-
-    fig = figure(pieces, values, title)
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png", dpi=110)
-    finally:
-        plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    artifacts.save_figure(figure(pieces, values, title), path, dpi=110)
     return path

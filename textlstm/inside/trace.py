@@ -16,13 +16,11 @@ import io
 import numpy as np
 import tensorflow as tf
 
-from textlstm.models import charlm_model
-from textlstm.models import lstm_math
-from textlstm.models import sentiment_model
 from textlstm.artifacts import atomic_write_bytes
 from textlstm.errors import TextLSTMError
-from textlstm.inside.explanations import words_of
 from textlstm.input_checks import BLANK_RULE, PROMPT_CONTEXT, check_index, check_prompt, check_texts
+from textlstm.models import charlm_model, lstm_math, sentiment_model
+from textlstm.text.rules import words_of
 
 FIELDS = ("input_gate", "forget_gate", "output_gate", "candidate", "cell", "hidden")
 DIRECTIONS = ("forward", "backward")

@@ -24,9 +24,9 @@ only the last PROMPT_CONTEXT characters are read; an empty prompt starts from "\
 
 import tensorflow as tf
 
+from textlstm.input_checks import PROMPT_CONTEXT
 from textlstm.models.charlm_model import build_step_model, lstm_layers
 from textlstm.text.vectorizers import CharVocabulary
-from textlstm.input_checks import PROMPT_CONTEXT
 
 NEG_INF = -1e9
 

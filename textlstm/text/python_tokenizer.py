@@ -3,34 +3,19 @@
 For hosts that run the sentiment model without TensorFlow (the LiteRT file on a device):
 the same ids the SavedModel's own layer computes, rule for rule:
 
-    lower:  ASCII letters only (tf.strings.lower without an encoding; "É" stays "É")
-    strip:  the 32 ASCII punctuation characters, Keras' DEFAULT_STRIP_REGEX (= string.punctuation)
-    split:  on runs of ASCII whitespace " \\t\\n\\v\\f\\r" only (tf.strings.split); no-break spaces,
-            \\x85 and \\u2028 stay inside words
+    words:  rules.words (lower ASCII, strip ASCII punctuation, split on ASCII whitespace)
     lookup: the vocabulary's index; 1 ([UNK]) for other words; 0 pads on the right
     length: the first `sequence_length` words
 
 Tests check it against the Keras layer on all 25,000 IMDB test reviews and on odd input.
 """
 
-import json
-import re
-import string
-
 import numpy as np
 
+from textlstm import artifacts
+from textlstm.text import rules
+
 PAD_ID, UNK_ID = 0, 1
-_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-_STRIP = str.maketrans("", "", string.punctuation)
-_WHITESPACE = re.compile("[ \t\n\v\f\r]+")
-
-
-def standardize(text: str) -> str:
-    return text.translate(_LOWER).translate(_STRIP)
-
-
-def split(text: str) -> list:
-    return [word for word in _WHITESPACE.split(text) if word]
 
 
 class WordTokenizer:
@@ -42,11 +27,10 @@ class WordTokenizer:
 
     @classmethod
     def load(cls, vocabulary_path, sequence_length: int):
-        with open(vocabulary_path, encoding="utf-8") as f:
-            return cls(json.load(f), sequence_length)
+        return cls(artifacts.read_json(vocabulary_path, "vocabulary file"), sequence_length)
 
     def words(self, text: str) -> list:
-        return split(standardize(text))
+        return rules.words(text)
 
     def encode(self, text: str) -> np.ndarray:
         """text -> int32 ids (sequence_length,), right-padded with 0."""

@@ -1,6 +1,6 @@
 """Text -> ids with Keras preprocessing layers; vocabularies saved as plain JSON.
 
-Words: `TextVectorization` (lowercase, strip punctuation, split on whitespace),
+Words: `TextVectorization` (lowercase, strip punctuation, split on whitespace: rules.py),
 adapted on the training split only. Characters: `tf.strings.unicode_split` +
 `StringLookup`. All of these are TensorFlow core ops (regex_replace, string
 split, hash-table lookup), so the composed end-to-end models export to a
@@ -12,24 +12,17 @@ import json
 import keras
 import tensorflow as tf
 
-from textlstm.artifacts import atomic_write_text
+from textlstm import artifacts
 from textlstm.errors import TextLSTMError
-
-VOCABULARY_FILE = "vocabulary.json"
+from textlstm.text import rules
 
 
 def _save_tokens(tokens, path):
-    atomic_write_text(path, json.dumps(list(tokens), ensure_ascii=False, indent=0))
+    artifacts.atomic_write_text(path, json.dumps(list(tokens), ensure_ascii=False, indent=0))
 
 
 def _load_tokens(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            tokens = json.load(f)
-    except FileNotFoundError:
-        raise TextLSTMError(f"vocabulary file not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise TextLSTMError(f"vocabulary file {path} is not a JSON list: {e}") from None
+    tokens = artifacts.read_json(path, "vocabulary file")
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
         raise TextLSTMError(f"vocabulary file {path} must hold a JSON list of strings")
     return tokens
@@ -44,6 +37,8 @@ def make_word_vectorizer(max_tokens: int, sequence_length: int, vocabulary=None)
         max_tokens=max_tokens,
         output_sequence_length=sequence_length,  # static shape: TPU-friendly, right-padded
         vocabulary=vocabulary,
+        standardize=rules.STANDARDIZE,  # Keras' defaults, named: python_tokenizer.py and explanations follow them
+        split=rules.SPLIT,
         name="text_vectorization",
     )
 

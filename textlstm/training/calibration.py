@@ -13,6 +13,8 @@ from 0.5 to 1.0; ECE = sum over bins of (share of examples) * |accuracy - mean c
 import numpy as np
 import tensorflow as tf
 
+from textlstm import artifacts
+
 OUTPUT_LAYER = "positive_probability"  # Dense(1, sigmoid): the layer the temperature folds into
 ECE_BINS = 10
 LOGIT_CLIP = 1e-7  # probabilities are float32: keep logit(p) finite
@@ -113,12 +115,7 @@ def calibrate_model(model, validation_ids: dict, weights: dict, batch_size: int 
 
 def plot_reliability(evaluations: dict, path):
     """One panel per evaluation set: accuracy against confidence, before and after calibration."""
-    import os
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = artifacts.pyplot()
 
     names = [n for n, e in evaluations.items() if "reliability" in e]
     if not names:
@@ -140,7 +137,4 @@ def plot_reliability(evaluations: dict, path):
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), ".tmp-" + os.path.basename(path))
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
+    artifacts.save_figure(fig, path)

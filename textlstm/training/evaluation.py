@@ -11,6 +11,11 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from textlstm.data import corpus
+from textlstm.models.charlm_model import build_step_model
+from textlstm.text.vectorizers import text_to_char_ids
+from textlstm.training import calibration
+
 STREAM_WINDOW = 1024  # characters per call when streaming the held-out text; state is carried
 
 
@@ -27,8 +32,6 @@ def sentiment_probabilities(end_to_end, examples: tf.data.Dataset) -> tuple:
 def sentiment_figures(p, y, split_name: str = "test", temperature=None) -> dict:
     """Accuracy, log-loss and ECE of probabilities p for labels y; with the temperature that was
     folded into the model, also the ECE and reliability the model had before."""
-    from textlstm.training import calibration
-
     p_clipped = np.clip(p, 1e-7, 1 - 1e-7)
     result = {
         "accuracy": float(((p > 0.5) == (y > 0.5)).mean()),
@@ -64,9 +67,6 @@ def evaluate_charlm(model, vocabulary, text: str, parts=None) -> dict:
     """Loss over `text` as one stream, state carried. parts: [(name, characters)] summing to
     len(text), e.g. [("validation", 55770), ("test", 55770)]: each part's own figures are added
     under "parts", from the same pass (a later part starts from the state the earlier one left)."""
-    from textlstm.models.charlm_model import build_step_model
-    from textlstm.text.vectorizers import text_to_char_ids
-
     step_model = build_step_model(model)
     ids = text_to_char_ids(text, vocabulary).numpy()  # (N,)
     inputs, targets = ids[:-1], ids[1:]
@@ -100,11 +100,9 @@ def evaluate_charlm(model, vocabulary, text: str, parts=None) -> dict:
 def charlm_heldout(model, vocabulary, config, data_dir=None, text=None) -> dict:
     """`textlstm evaluate`'s figures: the config's held-out text (given, or read) as one stream,
     with its parts ("validation", "test") when the test split joins several, and what it is."""
-    from textlstm.data import catalog
-
     if text is None:
-        text = catalog.char_text_splits(config, data_dir)[2]
-    result = evaluate_charlm(model, vocabulary, text, catalog.char_heldout_parts(config, data_dir))
+        text = corpus.char_text_splits(config, data_dir)[2]
+    result = evaluate_charlm(model, vocabulary, text, corpus.char_heldout_parts(config, data_dir))
     result["splits"] = config.test_split if not config.text_file else "last 5% of the file"
     return result
 

@@ -8,14 +8,11 @@ device takes this path, and the multi-worker run is the same code as the laptop 
 
 Per epoch: train steps (progress bar) -> validation -> history.csv, TensorBoard
 scalars, best weights on validation loss, learning rate halved when validation
-stalls, early stopping -> a backup of weights + optimizer + loop state.
-Each backup is a directory written aside and renamed into place, so a run killed
-at any instant (even mid-save) restarts from the last complete epoch.
+stalls, early stopping -> a backup of weights + optimizer + loop state
+(checkpoints.py), so a run killed at any instant restarts from its last complete epoch.
+What the loop asks of each model kind is the Task contract (task.py).
 """
 
-import csv
-import io
-import json
 import os
 import shutil
 import sys
@@ -26,60 +23,14 @@ import keras
 import tensorflow as tf
 
 from textlstm import artifacts
-from textlstm.training import distribution
-from textlstm.training import optimizers
-from textlstm.training import steps
 from textlstm.config import config_to_dict
 from textlstm.errors import TextLSTMError
-from textlstm.training.tasks import TASKS
+from textlstm.training import calibration, checkpoints, distribution, optimizers, steps
+from textlstm.training.charlm_task import CharLMTask
+from textlstm.training.history import plot_curves, pretrain_history, write_history
+from textlstm.training.sentiment_task import SentimentTask
 
-BACKUP_DIR = "backup"
-PRETRAIN_DIR = "pretrain"  # the language-model phase's own run dir, inside the classifier's
-BEST_WEIGHTS = "best.weights.h5"
-RELIABILITY_PLOT = "reliability.png"  # accuracy against confidence per evaluation set, before/after calibration
-
-
-# --- resume state -----------------------------------------------------------------------
-
-
-def _latest_backup(run_dir):
-    root = os.path.join(run_dir, BACKUP_DIR)
-    done = sorted(d for d in os.listdir(root) if d.startswith("epoch-")) if os.path.isdir(root) else []
-    return os.path.join(root, done[-1]) if done else None
-
-
-def _save_backup(run_dir, model, state):
-    root = os.path.join(run_dir, BACKUP_DIR)
-    os.makedirs(root, exist_ok=True)
-    final = os.path.join(root, f"epoch-{state['epoch']:04d}")
-    tmp = tempfile.mkdtemp(dir=root, prefix=".tmp-")
-    model.save_weights(os.path.join(tmp, "weights.weights.h5"))  # includes optimizer state
-    with open(os.path.join(tmp, "state.json"), "w", encoding="utf-8") as f:
-        json.dump(state, f)
-    os.replace(tmp, final)  # the epoch's backup appears whole, or not at all
-    for old in os.listdir(root):
-        path = os.path.join(root, old)
-        if old != os.path.basename(final) and (old.startswith("epoch-") or old.startswith(".tmp-")):
-            shutil.rmtree(path, ignore_errors=True)  # also leftovers of a killed save
-
-
-def _remove_leftovers(run_dir):
-    """Deletes the .tmp-* files and folders a killed run left half-written (this run dir has one writer)."""
-    for folder in (run_dir, os.path.join(run_dir, BACKUP_DIR), os.path.join(run_dir, PRETRAIN_DIR),
-                   os.path.join(run_dir, PRETRAIN_DIR, BACKUP_DIR)):
-        for name in os.listdir(folder) if os.path.isdir(folder) else []:
-            if name.startswith(".tmp-"):
-                path = os.path.join(folder, name)
-                shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
-
-
-def _load_backup(run_dir, model):
-    latest = _latest_backup(run_dir)
-    if latest is None:
-        return None
-    model.load_weights(os.path.join(latest, "weights.weights.h5"))
-    with open(os.path.join(latest, "state.json"), encoding="utf-8") as f:
-        return json.load(f)
+TASKS = {task.kind: task for task in (SentimentTask, CharLMTask)}  # config.kind -> the Task that trains it
 
 
 # --- the loop ---------------------------------------------------------------------------
@@ -98,7 +49,7 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
     write_dir = run_dir if chief else tempfile.mkdtemp(prefix="textlstm-worker-")
     os.makedirs(write_dir, exist_ok=True)
     if chief:
-        _remove_leftovers(run_dir)
+        checkpoints.remove_leftovers(run_dir)
     keras.utils.set_random_seed(config.seed)
     task = TASKS[config.kind](config, data_dir)
     policy = distribution.mixed_precision_policy(strategy)
@@ -110,16 +61,16 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
         )
     try:
         model, optimizer = _build(strategy, task, policy)
-        artifacts.write_json(os.path.join(write_dir, "config.json"), config_to_dict(config))
-        state = _load_backup(run_dir, model)
+        artifacts.write_json(os.path.join(write_dir, artifacts.CONFIG_FILE), config_to_dict(config))
+        state = checkpoints.load_backup(run_dir, model)
         if state is None:
-            state = {"epoch": 0, "best": None, "wait": 0, "history": []}
-            pretraining = getattr(task, "pretraining", lambda: None)()
+            state = checkpoints.fresh_state()
+            pretraining = task.pretraining()
             if pretraining is not None:  # only before the classifier's first epoch
                 lm = _pretrain(strategy, pretraining, policy, run_dir, write_dir, verbose)
                 task.transfer(lm, model)
         elif verbose:
-            print(f"Resuming from the backup of epoch {state['epoch']} in {run_dir}/{BACKUP_DIR}")
+            print(f"Resuming from the backup of epoch {state['epoch']} in {run_dir}/{checkpoints.BACKUP_DIR}")
         history = _fit(strategy, task, model, optimizer, state, write_dir, global_batch, verbose)
     finally:
         keras.mixed_precision.set_global_policy("float32")
@@ -143,13 +94,13 @@ def _build(strategy, task, policy):
 def _pretrain(strategy, task, policy, run_dir, write_dir, verbose):
     """The language-model phase, in RUN_DIR/pretrain with its own backups; returns the best LM."""
     lm, optimizer = _build(strategy, task, policy)
-    pre_run, pre_write = os.path.join(run_dir, PRETRAIN_DIR), os.path.join(write_dir, PRETRAIN_DIR)
+    pre_run, pre_write = (os.path.join(d, checkpoints.PRETRAIN_DIR) for d in (run_dir, write_dir))
     os.makedirs(pre_write, exist_ok=True)
-    state = _load_backup(pre_run, lm) or {"epoch": 0, "best": None, "wait": 0, "history": []}
+    state = checkpoints.load_backup(pre_run, lm) or checkpoints.fresh_state()
     if verbose and _should_continue(state, task.config):
         print(f"Language-model pretraining: {task.num_train:,} tokens, from epoch {state['epoch'] + 1}")
     _fit(strategy, task, lm, optimizer, state, pre_write, task.config.batch_size, verbose)
-    lm.load_weights(os.path.join(pre_run, BEST_WEIGHTS))
+    lm.load_weights(os.path.join(pre_run, checkpoints.BEST_WEIGHTS))
     return lm
 
 
@@ -162,9 +113,9 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
     config = task.config
     if not _should_continue(state, config):
         return state["history"]  # finished before a restart: build no pipelines
-    slow = getattr(task, "pretrained_variables", lambda m: [])(model)
-    multiplier = getattr(config, "pretrained_learning_rate_multiplier", 1.0)
-    forward = getattr(task, "training_forward", lambda m: None)(model)
+    slow = task.pretrained_variables(model)
+    multiplier = task.pretrained_learning_rate_multiplier()
+    forward = task.training_forward(model)
     train_step, eval_step = steps.make_steps(strategy, task, model, optimizer, global_batch, slow, multiplier, forward)
     num_steps = task.steps_per_epoch()
     # A resumed run gets a fresh shuffle order rather than replaying epoch 0's.
@@ -189,71 +140,45 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
         improved = state["best"] is None or logs["val_loss"] < state["best"]
         if improved:
             state["best"], state["wait"] = logs["val_loss"], 0
-            save_weights_atomically(model, os.path.join(run_dir, BEST_WEIGHTS))
+            checkpoints.save_best(model, run_dir)
         else:
             state["wait"] += 1
             if optimizers.halves_on_plateau(config):
                 optimizer.learning_rate.assign(optimizer.learning_rate * 0.5)  # plateau: halve the step
         state["history"].append(logs)
         state["epoch"] = epoch + 1
-        _write_history(run_dir, state["history"])
+        write_history(run_dir, state["history"])
         with writer.as_default():
             for k, v in logs.items():
                 tf.summary.scalar(k, v, step=epoch)
-        _save_backup(run_dir, model, state)
+        checkpoints.save_backup(run_dir, model, state)
     return state["history"]
-
-
-def save_weights_atomically(model, path):
-    tmp = os.path.join(os.path.dirname(path), ".tmp-" + os.path.basename(path))
-    model.save_weights(tmp)
-    os.replace(tmp, path)
-
-
-def _write_history(run_dir, history):
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(history[0].keys()))
-    writer.writeheader()
-    writer.writerows(history)
-    artifacts.atomic_write_text(os.path.join(run_dir, "history.csv"), out.getvalue())
-
-
-def pretrain_history(run_dir) -> list:
-    """The epochs (dicts of history.csv) of RUN_DIR's language-model phase; [] if it had none."""
-    path = os.path.join(run_dir, PRETRAIN_DIR, "history.csv")
-    if not os.path.exists(path):
-        return []
-    with open(path, encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def _finish(task, model, history, run_dir, strategy):
     """Best weights -> a fresh float32 model off the strategy -> model.keras, test metrics, curves."""
-    model.load_weights(os.path.join(run_dir, BEST_WEIGHTS))
+    model.load_weights(os.path.join(run_dir, checkpoints.BEST_WEIGHTS))
     weights = model.get_weights()
     final = task.build_model()
     final.set_weights(weights)
-    calibration = getattr(task, "calibrate", lambda m: None)(final)  # folds a temperature into `final`
-    inference_model = task.save_inference_model(final, run_dir, run_dir)
-    if calibration:
-        metrics = task.test_metrics(inference_model, calibration["temperature"])
-        metrics["calibration"] = calibration
-    else:
-        metrics = task.test_metrics(inference_model)
+    fitted = task.calibrate(final)  # folds a temperature into `final`
+    inference_model = task.save_inference_model(final, run_dir)
+    metrics = task.test_metrics(inference_model, fitted["temperature"] if fitted else None)
+    if fitted:
+        metrics["calibration"] = fitted
     train_seconds = sum(h["seconds"] for h in history)
-    unit = "reviews" if task.config.kind == "sentiment" else "characters"
     metrics["training"] = {
         "epochs": len(history),
         "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"] + 1,
         "best_val_loss": min(h["val_loss"] for h in history),
         "wall_time_seconds": train_seconds,
         "seconds_per_epoch": train_seconds / len(history),
-        f"{unit}_per_second": sum(h["units_per_second"] for h in history) / len(history),
+        f"{task.unit}_per_second": sum(h["units_per_second"] for h in history) / len(history),
         "strategy": distribution.strategy_name(strategy),
         "replicas": strategy.num_replicas_in_sync,
         "parameters": int(final.count_params()),
     }
-    metrics["training"].update(getattr(task, "data_summary", {}))  # e.g. how many reviews a teacher labelled
+    metrics["training"].update(task.data_summary)  # e.g. how many reviews a teacher labelled
     rows = pretrain_history(run_dir)
     if rows:  # the language-model phase is part of what training cost
         metrics["training"]["pretrain_epochs"] = len(rows)
@@ -265,10 +190,8 @@ def _finish(task, model, history, run_dir, strategy):
     if any(k in t for k in parts):
         t["total_wall_time_seconds"] = train_seconds + sum(t.get(k, 0.0) for k in parts)
     metrics["environment"] = artifacts.environment_info()
-    artifacts.write_json(os.path.join(run_dir, "metrics.json"), metrics)
-    artifacts.plot_curves(history, os.path.join(run_dir, "curves.png"), task.metric)
+    artifacts.write_json(os.path.join(run_dir, artifacts.METRICS_FILE), metrics)
+    plot_curves(history, os.path.join(run_dir, artifacts.CURVES_PLOT), task.metric)
     if "evaluation" in metrics:
-        from textlstm.training.calibration import plot_reliability
-
-        plot_reliability(metrics["evaluation"], os.path.join(run_dir, RELIABILITY_PLOT))
+        calibration.plot_reliability(metrics["evaluation"], os.path.join(run_dir, artifacts.RELIABILITY_PLOT))
     return metrics

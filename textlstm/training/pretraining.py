@@ -12,30 +12,29 @@ w[T] ... w[T-k] and predicts w[T-k-1] = reverse(x)[k].
 """
 
 import functools
-import types
 
 import numpy as np
 import tensorflow as tf
 
-from textlstm.data import pipelines
-from textlstm.text import vectorizers
+from textlstm.data import labelled
 from textlstm.models import sentiment_model
-from textlstm.data import sources
-from textlstm.training.tasks import StreamBatches
+from textlstm.text import vectorizers
+from textlstm.training.task import PhaseSettings, StreamTask
 
 
-class WordLMPretrainTask(StreamBatches):
+class WordLMPretrainTask(StreamTask):
     """Word prediction over the training texts (+ the sources' unlabelled ones) as one id stream."""
 
-    metric = None
+    metric = None  # next-word accuracy is not computed: the sampled softmax never forms all logits
+    unit = "tokens"
 
     def __init__(self, sentiment):
         c = sentiment.config
-        self.config = types.SimpleNamespace(
-            kind="word_lm", epochs=c.pretrain_epochs, patience=c.patience, seed=c.seed + 1,
+        super().__init__(PhaseSettings(
+            epochs=c.pretrain_epochs, patience=c.patience, seed=c.seed + 1,
             batch_size=c.pretrain_batch_size, sequence_length=c.pretrain_sequence_length,
             learning_rate=c.pretrain_learning_rate, clipnorm=c.clipnorm,
-        )
+        ), sentiment.data_dir)
         self.sentiment_config = c
         self.directions = c.pretrain_directions
         self.vocab_size = sentiment.vocab_size
@@ -48,8 +47,8 @@ class WordLMPretrainTask(StreamBatches):
     def train_ids(self):
         texts = self._sentiment.train_texts
         for source, _ in self._sentiment.sets:
-            unlabelled = None if self.sentiment_config.directory else sources.unlabelled_texts(
-                source, self._sentiment.data_dir)
+            unlabelled = None if self.sentiment_config.directory else labelled.source_unlabelled_texts(
+                source, self.data_dir)
             texts = texts if unlabelled is None else texts.concatenate(unlabelled)
         return _id_stream(texts, self._sentiment.vectorizer.get_vocabulary())
 
@@ -60,10 +59,6 @@ class WordLMPretrainTask(StreamBatches):
     @property
     def num_train(self):
         return int(self.train_ids.shape[0])
-
-    @property
-    def _windows(self):
-        return pipelines.num_stream_windows(self.num_train, self.config.sequence_length)
 
     def _both_ways(self, ds):
         """(x, y) -> ((x, y), (y, reverse(x))): inputs and targets of both directions."""
@@ -102,9 +97,6 @@ class WordLMPretrainTask(StreamBatches):
         first = targets if self.directions == 1 else targets[0]
         steps = tf.cast(tf.shape(first)[1], tf.float32)
         return {"loss": tf.reduce_sum(per_example) * steps, "count": tf.cast(tf.size(first), tf.float32)}
-
-    def units_per_step(self, batch_size):
-        return batch_size * self.config.sequence_length  # tokens (per direction)
 
 
 def _id_stream(texts, vocabulary):

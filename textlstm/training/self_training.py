@@ -16,18 +16,17 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from textlstm.data import catalog
+from textlstm.data import labelled
 from textlstm.errors import TextLSTMError
-from textlstm.input_checks import has_word
+from textlstm.sentiment_classifier import SentimentClassifier
+from textlstm.text.rules import has_word
 
 LABEL_BATCH = 1024  # unlabelled reviews per predict_proba call: bounds host memory
 
 
 def pseudo_labelled_examples(config, data_dir=None):
     """(dataset of (text, int32 label), summary dict) from `config.teacher` on `config.pretrain_split`."""
-    from textlstm.sentiment_classifier import SentimentClassifier  # loads Keras models: import late
-
-    texts = catalog.unlabelled_texts(config, data_dir)
+    texts = labelled.unlabelled_texts(config, data_dir)
     if texts is None:
         raise TextLSTMError(
             "config key 'teacher' needs unlabelled reviews: a TFDS dataset and 'pretrain_split' naming "

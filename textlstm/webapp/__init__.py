@@ -9,6 +9,7 @@ import functools
 import os
 
 from textlstm import presets
+from textlstm.data import sources
 from textlstm.errors import TextLSTMError
 
 DEFAULT_SENTIMENT = "english_sentiment"  # shipped models, by name: found wherever textlstm is installed
@@ -62,8 +63,6 @@ def _training_data(config) -> str:
         return "labelled texts"
     if config.directory:
         return "a folder of texts"
-    from textlstm.data import sources
-
     names = [s.dataset for s in sources.sources_of(config)]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 

@@ -7,12 +7,12 @@ account (sentiment model) and a compact JSON of the chosen cell: every field at 
 
 import gradio as gr
 
-from textlstm.inside import cell_analysis
-from textlstm.inside import heatmap
-from textlstm.models.charlm_model import lstm_layers
+from textlstm import artifacts
 from textlstm.errors import TextLSTMError
-from textlstm.inside.trace import FIELDS
 from textlstm.input_checks import check_index
+from textlstm.inside import cell_analysis, heatmap
+from textlstm.inside.trace import FIELDS
+from textlstm.models.charlm_model import lstm_layers
 from textlstm.webapp import warmup
 from textlstm.webapp.controls import CONCURRENCY_GROUP, checked
 
@@ -45,10 +45,7 @@ TOP_CELLS = 8  # rows of the found-cells table
 
 def saturation_figure(trace):
     """Karpathy et al.'s scatter: per gate, each unit at (fraction shut, fraction open), a colour per layer."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = artifacts.pyplot()
 
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.3), sharex=True, sharey=True)
     for layer in cell_analysis.gate_saturation(trace):

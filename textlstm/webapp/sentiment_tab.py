@@ -6,6 +6,7 @@ import tempfile
 
 import gradio as gr
 
+from textlstm import artifacts
 from textlstm.errors import TextLSTMError
 from textlstm.input_checks import MAX_BATCH, check_texts
 from textlstm.webapp import warmup
@@ -98,10 +99,7 @@ def classify_file(classifier, file):
 
 
 def _histogram(probabilities):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = artifacts.pyplot()
 
     fig, ax = plt.subplots(figsize=(6, 2.8))
     ax.hist(probabilities, bins=20, range=(0, 1), color="#4c78a8")

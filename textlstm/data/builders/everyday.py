@@ -10,10 +10,11 @@ Each builder reads one folder laid out like `../shared/raw/everyday` (`mpqa.all`
 original release, downloaded and extracted by TFDS.
 """
 
-from etils import epath
 import tensorflow_datasets as tfds
+from etils import epath
 
-LABELS = ("negative", "positive")  # label 0, label 1: the order of every textlstm sentiment set
+from textlstm.data.sources import LABEL_NAMES
+
 SPLITS = ("train", "validation", "test")
 VERSION = "1.0.0"
 MANUAL_DOWNLOAD_INSTRUCTIONS = """Optional: with no manual dir the original release is downloaded.
@@ -25,7 +26,7 @@ Offline, pass a folder laid out like textlstm's `shared/raw/everyday` (`mpqa.all
 
 def features(**more):
     return tfds.features.FeaturesDict({"text": tfds.features.Text(),
-                                       "label": tfds.features.ClassLabel(names=list(LABELS)), **more})
+                                       "label": tfds.features.ClassLabel(names=list(LABEL_NAMES)), **more})
 
 
 class EverydayBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):

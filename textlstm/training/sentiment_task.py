@@ -1,8 +1,9 @@
-"""What differs between the two model kinds, behind one small interface for the loop.
+"""The sentiment task: labelled sources (and derived ones) -> the (Bi)LSTM classifier.
 
-A task prepares vocabulary and vectorized datasets (identically on every worker),
-builds the trainable model, defines the per-example loss and the sums the loop
-logs, and finally writes the inference model and its vocabulary into RUN_DIR.
+Vocabulary from the real labelled training texts only; then, as more training sources, a
+teacher's pseudo-labels (self_training.py) and counterfactual negations (data/negation.py);
+an optional language-model phase first (pretraining.py); calibration on the validation sets
+last. Each source keeps its own static batch length.
 """
 
 import os
@@ -10,36 +11,30 @@ import os
 import keras
 import tensorflow as tf
 
-from textlstm.training import adversarial
-from textlstm.training import calibration
-from textlstm.models import charlm_model
-from textlstm.data import catalog
-from textlstm.training import evaluation
-from textlstm.data import negation
-from textlstm.data import pipelines
-from textlstm.text import vectorizers
-from textlstm.training import self_training
-from textlstm.models import sentiment_model
-from textlstm.data import sources
+from textlstm import artifacts
+from textlstm.data import labelled, negation, pipelines, sources
 from textlstm.errors import TextLSTMError
+from textlstm.models import sentiment_model
+from textlstm.text import vectorizers
+from textlstm.training import adversarial, calibration, evaluation, self_training
+from textlstm.training.pretraining import WordLMPretrainTask
+from textlstm.training.task import Task
 
-MODEL_FILE = "model.keras"
 
-
-class SentimentTask:
-    metric = "accuracy"
+class SentimentTask(Task):
+    kind = "sentiment"
+    unit = "reviews"
 
     def __init__(self, config, data_dir=None):
-        self.config = config
-        self.data_dir = data_dir
-        self.sets = sources.labelled_sets(config, data_dir)  # [(DataSource, {"train", "validation", "test"})]
+        super().__init__(config, data_dir)
+        self.sets = labelled.labelled_sets(config, data_dir)  # [(DataSource, {"train", "validation", "test"})]
         self.train_texts = _concatenate([split["train"].map(lambda text, label: text) for _, split in self.sets])
         self.validation_texts = _concatenate(
             [split["validation"].map(lambda text, label: text) for _, split in self.sets if split["validation"]])
         self.vectorizer = vectorizers.make_word_vectorizer(config.max_tokens, config.sequence_length)
         vectorizers.adapt_word_vectorizer(self.vectorizer, self.train_texts)
         self.vocab_size = self.vectorizer.vocabulary_size()
-        self.data_summary = {}
+        self.data_summary = {}  # what the derived sources added, for metrics.json
         trains = [split["train"] for _, split in self.sets]
         if config.teacher:  # after adapt: the vocabulary (and so a pretrained LM) comes from labelled texts only
             pseudo_labelled, self.data_summary = self_training.pseudo_labelled_examples(config, data_dir)
@@ -104,29 +99,24 @@ class SentimentTask:
         return {"loss": tf.reduce_sum(per_example), "correct": tf.reduce_sum(correct),
                 "count": tf.cast(tf.shape(labels)[0], tf.float32)}
 
-    @staticmethod
-    def units_per_step(batch_size):
-        return batch_size  # reviews
-
     def calibrate(self, model):
         """Fits a temperature on the validation sets and folds it into `model`; None if not configured."""
         if not self.config.calibrate:
             return None
         return calibration.calibrate_model(model, self.validation_ids, self.validation_weights())
 
-    def save_inference_model(self, model, run_dir, tmp_dir):
+    def save_inference_model(self, model, run_dir):
         end_to_end = sentiment_model.build_end_to_end(self.vectorizer, model)
-        vectorizers.save_word_vocabulary(self.vectorizer, os.path.join(run_dir, vectorizers.VOCABULARY_FILE))
-        save_model_atomically(end_to_end, os.path.join(run_dir, MODEL_FILE), tmp_dir)
+        vectorizers.save_word_vocabulary(self.vectorizer, os.path.join(run_dir, artifacts.VOCABULARY_FILE))
+        artifacts.write_atomically(os.path.join(run_dir, artifacts.MODEL_FILE), end_to_end.save)
         return end_to_end
 
     def pretraining(self):
         """The language-model phase that runs first, or None."""
-        from textlstm.training.pretraining import WordLMPretrainTask
-
         return WordLMPretrainTask(self) if self.config.pretrain_epochs > 0 else None
 
     def transfer(self, lm, classifier):
+        """The language model's embedding (and LSTMs, with pretrain_transfer "all") into the classifier."""
         sentiment_model.transfer_pretrained(lm, classifier, lstms=self.config.pretrain_transfer == "all")
 
     def pretrained_variables(self, classifier):
@@ -136,6 +126,9 @@ class SentimentTask:
         lm = sentiment_model.build_word_lm(self.config, self.vocab_size)
         pairs = sentiment_model.transferable(lm, classifier, lstms=self.config.pretrain_transfer == "all")
         return [v for _, target in pairs for v in target.trainable_variables]
+
+    def pretrained_learning_rate_multiplier(self):
+        return self.config.pretrained_learning_rate_multiplier
 
     def test_metrics(self, end_to_end, temperature=None):
         tests = [(s, split["test"]) for s, split in self.sets if split["test"] is not None]
@@ -149,82 +142,3 @@ def _concatenate(datasets):
     for ds in datasets[1:]:
         out = out.concatenate(ds)
     return out
-
-
-class StreamBatches:
-    """Batches for tasks whose data is one long id stream (train_ids, validation_ids)."""
-
-    def steps_per_epoch(self):
-        return self._windows // self.config.batch_size  # one pass over the text
-
-    def train_batches(self, seed):
-        c = self.config
-        return pipelines.stream_training_batches(self.train_ids, c.sequence_length, c.batch_size, seed)
-
-    def validation_batches(self):
-        c = self.config
-        return pipelines.stream_eval_batches(self.validation_ids, c.sequence_length, c.batch_size)
-
-    def validation_sets(self):
-        return {"": self.validation_batches()}
-
-    def validation_weights(self):
-        return {"": 1.0}
-
-
-class CharLMTask(StreamBatches):
-    metric = "accuracy"
-
-    def __init__(self, config, data_dir=None):
-        self.config = config
-        self.data_dir = data_dir
-        train_text, validation_text, self.test_text = catalog.char_text_splits(config, data_dir)
-        self.vocabulary = vectorizers.CharVocabulary.from_text(train_text)
-        self.vocab_size = len(self.vocabulary)
-        self.train_ids = vectorizers.text_to_char_ids(train_text, self.vocabulary)
-        self.validation_ids = vectorizers.text_to_char_ids(validation_text, self.vocabulary)
-        self.num_train = int(self.train_ids.shape[0])
-        windows = pipelines.num_stream_windows(self.num_train, config.sequence_length)
-        val_windows = (int(self.validation_ids.shape[0]) - 1) // config.sequence_length
-        if windows < config.batch_size or val_windows < config.batch_size:
-            raise TextLSTMError(
-                f"the text gives {windows} training and {val_windows} validation windows of "
-                f"{config.sequence_length} characters, fewer than batch_size {config.batch_size}; "
-                "lower batch_size or sequence_length with --set"
-            )
-        self._windows = windows
-
-    def build_model(self):
-        return charlm_model.build_charlm(self.config, self.vocab_size)
-
-    def per_example_loss(self, targets, logits):  # (B, T), (B, T, V) -> (B,)
-        token_loss = keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
-        return tf.reduce_mean(token_loss, axis=-1)
-
-    def sums(self, targets, logits, per_example):
-        tokens = tf.cast(tf.size(targets), tf.float32)
-        correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), targets), tf.float32)
-        seq_len = tf.cast(tf.shape(targets)[1], tf.float32)
-        # loss per character: per_example is a mean over T, so re-weight by T.
-        return {"loss": tf.reduce_sum(per_example) * seq_len, "correct": tf.reduce_sum(correct), "count": tokens}
-
-    def units_per_step(self, batch_size):
-        return batch_size * self.config.sequence_length  # characters
-
-    def save_inference_model(self, model, run_dir, tmp_dir):
-        self.vocabulary.save(os.path.join(run_dir, vectorizers.VOCABULARY_FILE))
-        save_model_atomically(model, os.path.join(run_dir, MODEL_FILE), tmp_dir)
-        return model
-
-    def test_metrics(self, model):
-        return {"heldout": evaluation.charlm_heldout(model, self.vocabulary, self.config, self.data_dir,
-                                                     self.test_text)}
-
-
-TASKS = {"sentiment": SentimentTask, "charlm": CharLMTask}
-
-
-def save_model_atomically(model, path, tmp_dir):
-    tmp = os.path.join(tmp_dir, ".tmp-" + os.path.basename(path))
-    model.save(tmp)
-    os.replace(tmp, path)

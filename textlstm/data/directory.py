@@ -1,0 +1,40 @@
+"""A directory of .txt files as a labelled source: keras.utils.text_dataset_from_directory's layout."""
+
+import os
+
+import keras
+import tensorflow as tf
+
+from textlstm.errors import TextLSTMError
+
+
+def directory_splits(config):
+    """keras.utils.text_dataset_from_directory layout: DIR/<class>/*.txt.
+
+    DIR/train and DIR/test (the aclImdb layout) are used as such when present;
+    otherwise DIR itself is split into train and validation and there is no test.
+    """
+    root = config.directory
+    if not os.path.isdir(root):
+        raise TextLSTMError(f"directory {root!r} does not exist")
+    train_root = os.path.join(root, "train") if os.path.isdir(os.path.join(root, "train")) else root
+    test_root = os.path.join(root, "test") if os.path.isdir(os.path.join(root, "test")) else None
+
+    def load(path, **kwargs):
+        classes = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
+        if len(classes) != 2:
+            raise TextLSTMError(
+                f"directory {path!r} must hold exactly 2 class subfolders (label 0 and 1 in "
+                f"alphabetical order), found {classes}"
+            )
+        ds = keras.utils.text_dataset_from_directory(
+            path, batch_size=None, class_names=classes, seed=config.seed, verbose=False, **kwargs
+        )
+        cast = lambda d: d.map(lambda t, y: (t, tf.cast(y, tf.int32)))  # noqa: E731
+        return tuple(cast(d) for d in ds) if isinstance(ds, (list, tuple)) else cast(ds)
+
+    train, validation = load(
+        train_root, validation_split=config.validation_fraction, subset="both"
+    )
+    test = load(test_root, shuffle=False) if test_root else None
+    return train, validation, test
