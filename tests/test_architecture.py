@@ -80,6 +80,9 @@ def test_package_tree_follows_the_readme_sections():
     packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
     assert top == TOP_LEVEL_MODULES, "a new module belongs in the subpackage of its README section"
     assert packages == SUBPACKAGES
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    for package in SUBPACKAGES:
+        assert f"textlstm/{package}/" in readme, f"the README's package map leaves out textlstm/{package}/"
 
 
 def test_no_module_imports_a_higher_layer():

@@ -9,16 +9,15 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import REPO, TINY_SENTIMENT
 
 import textlstm
-from conftest import REPO, TINY_SENTIMENT
-from textlstm.export import litert
-from textlstm.export import litert_host
-from textlstm.text import vectorizers
-from textlstm.models import sentiment_model
 from textlstm.config import SentimentConfig
 from textlstm.errors import TextLSTMError
+from textlstm.export import litert, litert_host
 from textlstm.export.litert_host import LiteRTClassifier, LiteRTGenerator
+from textlstm.models import sentiment_model
+from textlstm.text import vectorizers
 
 TEXTLSTM = os.path.join(os.path.dirname(sys.executable), "textlstm")
 PASSAGE = "ROMEO:\nBut, soft! what light through yonder window breaks?\nIt is the east.\n\nJULIET:\nAy me!\n"
@@ -213,9 +212,8 @@ def test_shipped_models_export_to_builtin_litert_files_that_agree_with_keras(tmp
 
 
 def test_the_readme_host_loop_runs_as_written(char_litert):
-    """The README's device example, on the tiny model's files: the docs cannot drift."""
-    readme = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
-    section = readme[readme.index("## On devices (LiteRT)"):]
+    """docs/litert.md's device example, on the tiny model's files: the docs cannot drift."""
+    section = open(os.path.join(REPO, "docs", "litert.md"), encoding="utf-8").read()
     code = section[section.index("```python\n") + 10:section.index("\n```", section.index("```python\n"))]
     assert 'folder = "exports/shakespeare_litert"' in code
     code = code.replace('"exports/shakespeare_litert"', repr(char_litert))

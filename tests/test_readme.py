@@ -1,16 +1,15 @@
-"""The README's TF Serving REST examples, run against the shipped exports: the docs cannot drift."""
+"""The TF Serving REST examples of docs/serving.md, run against the shipped exports: the docs cannot drift."""
 
 import json
 import os
 import re
 
 import pytest
-import tensorflow as tf
-
 import rest
+import tensorflow as tf
+from conftest import repo_path
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-README = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
+README = open(repo_path("docs", "serving.md"), encoding="utf-8").read()  # linked from the README
 EXAMPLE = re.compile(
     r"curl -s localhost:8501/v1/models/(\w+):predict -d @- <<'JSON'\n(.*?)\nJSON\n```.*?```json\n(.*?)\n```", re.S)
 EXAMPLES = EXAMPLE.findall(README)
@@ -27,12 +26,12 @@ def _close(documented, actual):
 
 
 def test_readme_has_rest_examples():
-    assert EXAMPLES, "README lost its TF Serving REST examples"
+    assert EXAMPLES, "docs/serving.md lost its TF Serving REST examples"
 
 
 @pytest.mark.parametrize("model, request_body, response_body", EXAMPLES, ids=[m for m, _, _ in EXAMPLES])
 def test_documented_request_gives_documented_response(model, request_body, response_body):
-    base = os.path.join(REPO, "saved_models", model)
+    base = repo_path("saved_models", model)
     export = os.path.join(base, str(max((int(d) for d in os.listdir(base) if d.isdigit()), default=1)))  # TF Serving's pick
     assert os.path.isdir(export), f"README documents {model}, which is not shipped"
     body = json.loads(request_body)
