@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # every test's one path to the clone
 SHARED = os.path.join(os.path.dirname(REPO), "shared")  # the prepared data beside the clone, when there is one
 SHARED_TFDS = os.path.join(SHARED, "tfds")
-TEST_DATA = os.path.join(REPO, "tests", "data")  # small files the tests ship (fake dataset sources)
+TEST_DATA = os.path.join(REPO, "tests", "fixtures")  # small files the tests ship (fake dataset sources)
 
 
 def repo_path(*parts) -> str:

@@ -1,6 +1,6 @@
 """The four everyday-English TFDS builders (textlstm/datasets/).
 
-- tfds.testing.DatasetBuilderTestCase on the fake source files in tests/data/everyday (laid out
+- tfds.testing.DatasetBuilderTestCase on the fake source files in tests/fixtures/everyday (laid out
   like the manual dir ../shared/raw/everyday): registration, generation, splits, features;
 - the download path, with TFDS's download manager answering from fake release files;
 - where ../shared exists: each builder run on ../shared/raw/everyday gives exactly the examples
