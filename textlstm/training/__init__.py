@@ -1,9 +1,13 @@
 """Training: one loop for every tf.distribute strategy, and what each model kind plugs into it.
 
-    loop            the loop: epochs, validation, best weights, backups and resume, the run folder
+    loop            the loop: epochs, validation, best weights, early stopping, the run folder
+    task            the task contract: every hook the loop calls, with its default
+    sentiment_task  labelled sources -> the (Bi)LSTM classifier
+    charlm_task     a character stream -> the character language model
     steps           the distributed train and eval steps
-    tasks           the task contract and the two model kinds (sentiment, charlm)
-    pretraining     the sentiment model's word language-model phase
+    checkpoints     per-epoch backups and resume
+    history         history.csv and curves.png
+    pretraining     the sentiment model's word language-model phase (a task of its own)
     self_training   a teacher's confident labels on unlabelled texts
     adversarial     adversarial training on the word embeddings
     optimizers      the optimizer and learning-rate schedule a config asks for
