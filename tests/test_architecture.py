@@ -22,13 +22,15 @@ LAYERS = [
     ("textlstm.presets", "textlstm.loading"),  # model folders by name
     ("textlstm.models",),
     ("textlstm.inside",),
-    ("textlstm.sentiment_classifier", "textlstm.text_generator"),  # the Python API's classes
     ("textlstm.training", "textlstm.export"),
+    ("textlstm.sentiment_classifier", "textlstm.text_generator"),  # the Python API's classes
     ("textlstm.webapp", "textlstm.cli", "textlstm", "textlstm.preprocessing", "textlstm.datasets"),
 ]
 # Imports inside functions only where start-up time needs them (the CLI parses arguments before
-# TensorFlow loads; `import textlstm` stays light) or a deprecated name is resolved on use.
-LAZY_IMPORTS_ALLOWED = {"textlstm", "textlstm.cli", "textlstm.webapp", "textlstm.training"}
+# TensorFlow loads; `import textlstm` stays light; loading a model to predict does not import the
+# trainer and TFDS, which only fine_tune needs) or a deprecated name is resolved on use.
+LAZY_IMPORTS_ALLOWED = {"textlstm", "textlstm.cli", "textlstm.webapp", "textlstm.training",
+                        "textlstm.sentiment_classifier", "textlstm.text_generator"}
 TOP_LEVEL_MODULES = {"__init__", "artifacts", "cli", "config", "datasets", "errors", "input_checks", "loading",
                      "preprocessing", "presets", "sentiment_classifier", "text_generator"}
 SUBPACKAGES = {"data", "export", "inside", "models", "text", "training", "webapp"}

@@ -22,6 +22,9 @@ HISTORY_FILE = "history.csv"  # one row per epoch
 CURVES_PLOT = "curves.png"  # loss and accuracy per epoch
 RELIABILITY_PLOT = "reliability.png"  # accuracy against confidence per evaluation set, before/after calibration
 TMP_PREFIX = ".tmp-"  # half-written files and folders: never read, removed when found
+# What a model folder is, without what its run needed (backups, best weights, TensorBoard logs).
+MODEL_FOLDER_FILES = (MODEL_FILE, CONFIG_FILE, VOCABULARY_FILE, METRICS_FILE, HISTORY_FILE, CURVES_PLOT,
+                      RELIABILITY_PLOT, "MODEL_CARD.md")
 
 
 def write_atomically(path, write):
@@ -40,6 +43,21 @@ def write_atomically(path, write):
         elif os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def copy_model_folder(source, target):
+    """The model files of `source` (a run dir) into a new folder `target`, which appears whole or not at all."""
+    if os.path.exists(target):
+        raise TextLSTMError(f"{target} already exists; choose a new folder to save the model in")
+
+    def write(tmp):
+        os.makedirs(tmp)
+        for name in MODEL_FOLDER_FILES:
+            if os.path.isfile(os.path.join(source, name)):
+                shutil.copy2(os.path.join(source, name), os.path.join(tmp, name))
+
+    write_atomically(target, write)
+    return target
 
 
 def atomic_write_bytes(path, data: bytes):

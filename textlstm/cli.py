@@ -25,12 +25,15 @@ def build_parser():
     p.add_argument("kind", choices=["sentiment", "charlm"])
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--config", help="JSON config file (defaults: textlstm/config.py)")
+    p.add_argument("--from", dest="base_model", metavar="MODEL",
+                   help="fine-tune: start from this trained model (a name or folder) with the small-data recipe")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu", "tpu"])
     p.add_argument("--dataset", help="TFDS dataset name (e.g. yelp_polarity_reviews)")
     p.add_argument("--text-key", help="TFDS feature holding the text")
     p.add_argument("--label-key", help="TFDS feature holding the label (sentiment)")
     p.add_argument("--directory", help="sentiment: folder of class subfolders of .txt files")
+    p.add_argument("--table-file", help="sentiment: CSV or TSV file of text,label rows")
     p.add_argument("--text-file", help="charlm: any UTF-8 text file")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     _add_data_args(p)
@@ -112,18 +115,24 @@ def cmd_demo(args):
 
 def cmd_train(args):
     from textlstm import config as config_lib
+    from textlstm.training.fine_tuning import fine_tune_config
     from textlstm.training.loop import train
 
-    config = config_lib.load_config(args.config) if args.config else config_lib.default_config(args.kind)
-    if config.kind != args.kind:
-        raise TextLSTMError(f"--config {args.config} is a {config.kind!r} config, not {args.kind!r}")
+    if args.base_model and args.config:
+        raise TextLSTMError("--from and --config exclude each other: --from takes the architecture from the "
+                            "base model; change the recipe with --set key=value")
     overrides = {}
-    for flag, key in (("dataset", "dataset"), ("text_key", "text_key"), ("label_key", "label_key"),
-                      ("directory", "directory"), ("text_file", "text_file")):
+    for flag in ("dataset", "text_key", "label_key", "directory", "table_file", "text_file"):
         if getattr(args, flag) is not None:
-            overrides[key] = getattr(args, flag)
+            overrides[flag] = getattr(args, flag)
     overrides.update(config_lib.parse_set_arguments(args.set))
-    config = config_lib.apply_overrides(config, overrides)
+    if args.base_model:
+        config = fine_tune_config(args.kind, args.base_model, overrides)
+    else:
+        config = config_lib.load_config(args.config) if args.config else config_lib.default_config(args.kind)
+        if config.kind != args.kind:
+            raise TextLSTMError(f"--config {args.config} is a {config.kind!r} config, not {args.kind!r}")
+        config = config_lib.apply_overrides(config, overrides)
     metrics = train(config, args.out, data_dir=args.data_dir, device=args.device, verbose=0 if args.quiet else None)
     print(json.dumps({k: v for k, v in metrics.items() if k != "environment"}, indent=2))
     print(f"Saved to {args.out}")

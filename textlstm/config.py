@@ -26,7 +26,8 @@ class SentimentConfig:
     validation_split: str = "train[90%:]"
     test_split: str = "test"
     directory: Optional[str] = None  # class-subfolder .txt tree instead of TFDS (text_dataset_from_directory)
-    validation_fraction: float = 0.1  # with `directory`: share of files held out for validation
+    validation_fraction: float = 0.1  # with `directory` or `table_file`: share held out for validation
+    table_file: Optional[str] = None  # a CSV/TSV of text,label rows instead of TFDS (textlstm/data/table.py)
     # Several labelled TFDS sources mixed batch by batch (textlstm/sources.py); None: the keys above
     # are the one source. With sources, each names its own splits, weight and unlabelled split.
     sources: Optional[list] = None
@@ -83,6 +84,9 @@ class SentimentConfig:
     teacher: Optional[str] = None  # a trained sentiment model folder (run dir or saved_models/NAME); None: off
     teacher_confidence: float = 0.9  # keep a review if the teacher gives its label P >= this; IMDB's teacher
     # is that sure of 77% of validation reviews, and 96.6% right on them
+    # --- optional fine-tuning: start from a trained model instead of from scratch (training/fine_tuning.py) ---
+    base_model: Optional[str] = None  # a sentiment model folder or name whose vocabulary and weights start the run
+    new_words: int = 0  # with base_model: add up to this many frequent new words as embedding rows; 0: keep its vocabulary
 
 
 @dataclasses.dataclass
@@ -113,6 +117,9 @@ class CharLMConfig:
     clipnorm: float = 5.0  # as in char-rnn: guards against exploding gradients
     patience: int = 3
     seed: int = 1337
+    # Fine-tuning: a character model folder or name whose weights start the run; characters it has
+    # never seen get new embedding and softmax rows (training/fine_tuning.py). None: from scratch.
+    base_model: Optional[str] = None
 
 
 CONFIG_CLASSES = {"sentiment": SentimentConfig, "charlm": CharLMConfig}
@@ -221,9 +228,14 @@ def validate_config(config: AnyConfig) -> None:
             raise TextLSTMError(f"config key 'adversarial_epsilon' must be >= 0, got {config.adversarial_epsilon}")
         if config.steps_per_epoch is not None and config.steps_per_epoch < 1:
             raise TextLSTMError(f"config key 'steps_per_epoch' must be a positive integer, got {config.steps_per_epoch}")
+        given = [key for key in ("sources", "directory", "table_file") if getattr(config, key) is not None]
+        if len(given) > 1:
+            raise TextLSTMError(f"config keys {' and '.join(repr(k) for k in given)} exclude each other: give one")
+        if config.new_words < 0 or (config.new_words and not config.base_model):
+            raise TextLSTMError("config key 'new_words' must be >= 0, and applies with 'base_model' only")
+        if not 0.0 < config.validation_fraction < 1.0:
+            raise TextLSTMError(f"config key 'validation_fraction' must be in (0, 1), got {config.validation_fraction}")
         if config.sources is not None:
-            if config.directory:
-                raise TextLSTMError("config keys 'sources' and 'directory' exclude each other")
             if not config.sources:
                 raise TextLSTMError("config key 'sources' must list at least one source (or be null)")
             sources.check_sources(sources.sources_of(config))

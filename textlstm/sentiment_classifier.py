@@ -2,16 +2,12 @@
 
 import dataclasses
 
-import numpy as np
-import tensorflow as tf
-
-from textlstm import loading
+from textlstm import artifacts
 from textlstm.data.sources import LABEL_NAMES
+from textlstm.errors import TextLSTMError
 from textlstm.input_checks import check_texts
 from textlstm.inside import explanations, trace
-from textlstm.models import sentiment_model
-
-INFERENCE_BATCH = 256  # reviews per forward pass; bounds memory for big batches
+from textlstm.models.sentiment_predictor import SentimentPredictor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,61 +21,41 @@ class SentimentPrediction:
         return max(self.positive_probability, 1.0 - self.positive_probability)
 
 
-class SentimentClassifier:
+class SentimentClassifier(SentimentPredictor):
     """`SentimentClassifier.load(path).predict("A fine film.")` -> SentimentPrediction.
 
-    Fast path, same answers as `model` (the end-to-end Keras model): vectorize the batch,
-    drop the trailing padding columns where that is exact, pad the batch to a power of two,
-    and run the id model XLA-compiled (one compile per length bucket and batch size).
+    Probabilities come from SentimentPredictor's fast path (same answers as `model`); this adds
+    labels, explanations, traces and fine-tuning.
     """
 
-    def __init__(self, model, config=None, metrics=None):
-        self.model = model  # end-to-end keras.Model: strings (B,) -> P(positive) (B, 1)
-        self.config = config
-        self.metrics = metrics or {}
-        self._vectorize = tf.function(
-            lambda text: tf.cast(sentiment_model.vectorizer_part(model)(text), tf.int32),
-            input_signature=[tf.TensorSpec([None], tf.string)],
-        )
-        self._any_length = None  # variable_length_model(), built on first use
-        self._trim = config is not None and sentiment_model.padding_is_inert(config)
-        trained = self.variable_length_model() if self._trim else sentiment_model.trained_part(model)
-        self._ids_forward = tf.function(lambda ids: trained(ids, training=False)[:, 0], jit_compile=True)
+    def __init__(self, model, config=None, metrics=None, folder=None):
+        super().__init__(model, config, metrics, folder)
         self._explainers = {}  # method -> explanations.IntegratedGradients / PooledAccount, built on first use
         self._tracer = None  # trace.WordTracer, built on first use
 
-    def variable_length_model(self):
-        """The ids -> P(positive) model with an Input of any length (shared by the explanations)."""
-        if self._any_length is None:
-            self._any_length = sentiment_model.variable_length_copy(self.config, sentiment_model.trained_part(self.model))
-        return self._any_length
+    def fine_tune(self, texts, labels, out=None, epochs=None, validation_split=None, new_words=0, callbacks=None,
+                  **overrides):
+        """A new SentimentClassifier trained from this one on your labelled texts (at least 20, two
+        classes in any spelling: sorted, the second is "positive"), with the small-data recipe: the
+        held-out `validation_split` (default 0.2) picks the epoch and refits the calibration; the
+        embedding and LSTMs learn at a tenth of the head's rate. `new_words` > 0 adds that many
+        frequent new words to the vocabulary. The run folder is `out` (default: a temporary one);
+        `save(folder)` keeps the model. Progress: keras `callbacks`; nothing is printed.
+        `from_scratch=True`: the same architecture and recipe without this model's weights (a baseline)."""
+        from textlstm.training.tune import fine_tune_sentiment  # the trainer loads only when asked for
 
-    def token_ids(self, texts) -> np.ndarray:
-        """The model's token ids for checked texts: (N, sequence_length) int32, right-padded with 0."""
-        return self._vectorize(tf.constant(texts)).numpy()
+        if self.folder is None:
+            raise TextLSTMError("fine_tune needs a classifier loaded from a model folder (SentimentClassifier.load)")
+        settings = {"epochs": epochs, "validation_fraction": validation_split, "new_words": new_words or None}
+        overrides = {**{k: v for k, v in settings.items() if v is not None}, **overrides}
+        return SentimentClassifier.load(fine_tune_sentiment(self.folder, texts, labels, out, callbacks, **overrides))
 
-    def _forward(self, texts):
-        ids = self.token_ids(texts)  # (B, T)
-        if self._trim:
-            used = int((ids != 0).any(axis=0).nonzero()[0].max(initial=0)) + 1
-            ids = ids[:, : sentiment_model.bucketed(used, ids.shape[1])]
-        batch = len(texts)
-        padded = 1 << (batch - 1).bit_length()  # next power of two
-        ids = np.concatenate([ids, np.zeros((padded - batch, ids.shape[1]), ids.dtype)])
-        return self._ids_forward(tf.constant(ids)).numpy()[:batch]
-
-    @classmethod
-    def load(cls, path):
-        folder = loading.model_folder(path)
-        config = loading.load_folder_config_of_kind(folder, "sentiment")
-        model = loading.load_keras_model(folder)
-        return cls(model, config, loading.load_folder_metrics(folder))
-
-    def predict_proba(self, texts) -> np.ndarray:
-        """P(positive) for each text, shape (N,) float32."""
-        items, _ = check_texts(texts)
-        chunks = [self._forward(items[i : i + INFERENCE_BATCH]) for i in range(0, len(items), INFERENCE_BATCH)]
-        return np.concatenate(chunks).astype(np.float32)
+    def save(self, folder):
+        """Writes this model's folder (model.keras, config, vocabulary, metrics, curves) to a new `folder`;
+        under a folder of $TEXTLSTM_MODELS it then loads by its name."""
+        if self.folder is None:
+            raise TextLSTMError("save needs a classifier loaded from a model folder (SentimentClassifier.load)")
+        return artifacts.copy_model_folder(self.folder, folder)
 
     def predict(self, texts):
         """One SentimentPrediction for a string; a list of them for a list of strings."""

@@ -4,14 +4,14 @@ Every method returns text; none prints. Defaults are the demo's: 0.8 is the
 temperature at which the shipped model reads most like Shakespeare.
 """
 
-import os
 
 import tensorflow as tf
 
-from textlstm import loading
-from textlstm.artifacts import VOCABULARY_FILE
+from textlstm import artifacts, loading
+from textlstm.errors import TextLSTMError
 from textlstm.input_checks import check_prompt, check_prompts, check_stop, generation_params
 from textlstm.inside import trace
+from textlstm.models import charlm_model
 from textlstm.models.sampler import CharSampler
 from textlstm.text.vectorizers import CharVocabulary
 
@@ -21,21 +21,37 @@ STREAM_CHUNK = 16  # characters per streamed chunk: smooth in a browser, ~5 ms o
 class TextGenerator:
     """`TextGenerator.load(path).generate("ROMEO:", length=200, temperature=0.8, seed=1)`."""
 
-    def __init__(self, model, vocabulary: CharVocabulary, config=None, metrics=None):
+    def __init__(self, model, vocabulary: CharVocabulary, config=None, metrics=None, folder=None):
         self.model = model  # keras.Model: ids (B, T) -> logits (B, T, V)
         self.vocabulary = vocabulary
         self.config = config
         self.metrics = metrics or {}
+        self.folder = folder  # the model folder it was loaded from (fine-tuning starts from it), or None
         self.sampler = CharSampler(model, vocabulary)
         self._tracer = None  # trace.CharTracer, built on first use
 
     @classmethod
     def load(cls, path):
         folder = loading.model_folder(path)
-        config = loading.load_folder_config_of_kind(folder, "charlm")
-        vocabulary = CharVocabulary.load(os.path.join(folder, VOCABULARY_FILE))
-        model = loading.load_keras_model(folder)
-        return cls(model, vocabulary, config, loading.load_folder_metrics(folder))
+        model, vocabulary, config = charlm_model.load_folder(folder)
+        return cls(model, vocabulary, config, loading.load_folder_metrics(folder), folder)
+
+    def fine_tune(self, text, out=None, epochs=None, callbacks=None, **overrides):
+        """A new TextGenerator trained from this one on `text` (your novel, your reviews; the last 10%
+        held out), with characters this model never saw added as new rows. The run folder is `out`
+        (default: a temporary one); `save(folder)` keeps the model. Progress: keras `callbacks`."""
+        from textlstm.training.tune import fine_tune_generator  # the trainer loads only when asked for
+
+        if self.folder is None:
+            raise TextLSTMError("fine_tune needs a generator loaded from a model folder (TextGenerator.load)")
+        overrides = {**({"epochs": epochs} if epochs is not None else {}), **overrides}
+        return TextGenerator.load(fine_tune_generator(self.folder, text, out, callbacks, **overrides))
+
+    def save(self, folder):
+        """Writes this model's folder (model.keras, config, vocabulary, metrics, curves) to a new `folder`."""
+        if self.folder is None:
+            raise TextLSTMError("save needs a generator loaded from a model folder (TextGenerator.load)")
+        return artifacts.copy_model_folder(self.folder, folder)
 
     def _chunks(self, prompts, length, temperature, top_k, top_p, seed, chunk):
         """Yields (B,) lists of text, `chunk` characters at a time, carrying the state."""

@@ -38,9 +38,9 @@ def test_teacher_labels_exactly_the_reviews_it_is_sure_of(unlabelled, sentiment_
 
 
 def test_a_teacher_sure_of_nothing_is_one_clear_error(unlabelled, sentiment_run, monkeypatch):
-    from textlstm.sentiment_classifier import SentimentClassifier
+    from textlstm.models.sentiment_predictor import SentimentPredictor  # what the teacher labels with
 
-    monkeypatch.setattr(SentimentClassifier, "predict_proba", lambda self, texts: np.full(len(texts), 0.5, np.float32))
+    monkeypatch.setattr(SentimentPredictor, "predict_proba", lambda self, texts: np.full(len(texts), 0.5, np.float32))
     with pytest.raises(TextLSTMError, match="teacher_confidence"):
         self_training.pseudo_labelled_examples(SentimentConfig(teacher=sentiment_run))
 

@@ -9,7 +9,7 @@ from typing import Optional
 
 import tensorflow as tf
 
-from textlstm.data import catalog, directory
+from textlstm.data import catalog, directory, table
 from textlstm.data.sources import DataSource, sources_of
 from textlstm.errors import TextLSTMError
 
@@ -79,7 +79,14 @@ def source_unlabelled_texts(source: DataSource, data_dir=None):
 
 def labelled_sets(config, data_dir=None) -> list:
     """[(DataSource, {"train", "validation", "test"} -> dataset or None)] for every source of the
-    config; a `directory` config is one source named "directory"."""
+    config; a `directory` config is one source named "directory", a `table_file` one named "table"."""
+    if config.table_file:
+        texts, labels = table.read_table(config.table_file)
+        train, validation = table.labelled_splits(texts, labels, config.validation_fraction, config.seed,
+                                                  where=f"table file {config.table_file}")
+        rows = DataSource(name="table", dataset=config.table_file, validation_split="validation",
+                          sequence_length=config.sequence_length)
+        return [(rows, {"train": train, "validation": validation, "test": None})]
     if config.directory:
         train, validation, test = directory.directory_splits(config)
         folder = DataSource(name="directory", dataset=config.directory, validation_split="validation",
@@ -90,15 +97,16 @@ def labelled_sets(config, data_dir=None) -> list:
 
 def classification_splits(config, data_dir: Optional[str] = None):
     """(train, validation, test) datasets of (text, int32 label) of the config's first source; test may be None."""
-    if config.directory:
-        return directory.directory_splits(config)
+    if config.directory or config.table_file:
+        _, splits = labelled_sets(config, data_dir)[0]
+        return splits["train"], splits["validation"], splits["test"]
     splits = source_splits(sources_of(config)[0], data_dir)
     return splits["train"], splits["validation"], splits["test"]
 
 
 def unlabelled_texts(config, data_dir: Optional[str] = None):
     """Texts of the first source's unlabelled split (labels, e.g. IMDB's -1, are not read); None if none."""
-    if config.directory:
+    if config.directory or config.table_file:
         return None
     with_texts = [s for s in sources_of(config) if s.unlabelled_split]
     return source_unlabelled_texts(with_texts[0], data_dir) if with_texts else None

@@ -23,8 +23,8 @@ from textlstm import artifacts, loading
 from textlstm.artifacts import VOCABULARY_FILE, write_json
 from textlstm.errors import TextLSTMError
 from textlstm.export import litert_graphs, litert_host
-from textlstm.sentiment_classifier import SentimentClassifier
-from textlstm.text_generator import TextGenerator
+from textlstm.models import charlm_model
+from textlstm.models.sentiment_predictor import SentimentPredictor
 
 FLOAT32_TOLERANCE = 1e-4  # logits / probabilities: the same predictions as Keras
 QUANTIZED_LOSS_BOUND = 0.05  # nats/char on the probe passage; the benchmark measures the full held-out text
@@ -112,17 +112,17 @@ def _write_variants(function, signature, tmp, variants, check):
 
 
 def _export_generator(folder, config, tmp, variants):
-    generator = TextGenerator.load(folder)
+    model, vocabulary, _ = charlm_model.load_folder(folder)
     shutil.copyfile(os.path.join(folder, VOCABULARY_FILE), os.path.join(tmp, VOCABULARY_FILE))
     names = litert_graphs.state_names(config.lstm_layers)
     manifest = {"kind": "charlm", "signature": "step", "vocabulary": VOCABULARY_FILE, "states": names,
                 "units": config.lstm_units,
                 "inputs": {"char_id": "int32 (1,)", **{n: f"float32 (1, {config.lstm_units})" for n in names}},
-                "outputs": {"logits": f"float32 (1, {len(generator.vocabulary)})",
+                "outputs": {"logits": f"float32 (1, {len(vocabulary)})",
                             **{f"{n}_out": f"float32 (1, {config.lstm_units})" for n in names}}}
-    ids = generator.vocabulary.encode(PROBE_PASSAGE)
+    ids = vocabulary.encode(PROBE_PASSAGE)
     ids = [i for i in ids if i > 1] or [2]
-    step_model = generator.sampler.step_model
+    step_model = charlm_model.build_step_model(model)
     zeros = [tf.zeros((1, config.lstm_units))] * len(names)
     reference = step_model([tf.constant([ids], tf.int32), *zeros], training=False)[0].numpy()[0]  # (T, V)
 
@@ -139,7 +139,7 @@ def _export_generator(folder, config, tmp, variants):
             return f"probe loss differs from Keras by {gap:.3f} nats/char > {QUANTIZED_LOSS_BOUND}", figures
         return None, figures
 
-    written, skipped = _write_variants(litert_graphs.char_step(generator.model), "step", tmp, variants, check)
+    written, skipped = _write_variants(litert_graphs.char_step(model), "step", tmp, variants, check)
     return {**manifest, "variants": written, "skipped": skipped}
 
 
@@ -149,7 +149,7 @@ def _with_file(manifest, variant):
 
 
 def _export_classifier(folder, config, tmp, variants):
-    end_to_end = SentimentClassifier.load(folder).model
+    end_to_end = SentimentPredictor.load(folder).model
     shutil.copyfile(os.path.join(folder, VOCABULARY_FILE), os.path.join(tmp, VOCABULARY_FILE))
     manifest = {"kind": "sentiment", "signature": "classify", "vocabulary": VOCABULARY_FILE,
                 "sequence_length": config.sequence_length,

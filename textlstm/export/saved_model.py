@@ -26,10 +26,10 @@ import tensorflow as tf
 
 from textlstm import artifacts, input_checks, loading
 from textlstm.errors import TextLSTMError
-from textlstm.models import sentiment_model
-from textlstm.sentiment_classifier import SentimentClassifier
+from textlstm.models import charlm_model, sentiment_model
+from textlstm.models.sampler import CharSampler
+from textlstm.models.sentiment_predictor import SentimentPredictor
 from textlstm.text import rules
-from textlstm.text_generator import TextGenerator
 
 DEFAULTS = {"length": 200, "temperature": 0.8, "top_k": 0, "top_p": 1.0}
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
@@ -43,7 +43,7 @@ def next_version(base_dir) -> int:
 
 
 def _sentiment_archive(folder):
-    model = SentimentClassifier.load(folder).model
+    model = SentimentPredictor.load(folder).model
     # No archive.track(model): add_endpoint tracks what the endpoints use, and an explicit
     # track() makes Keras 3.15 save every weight twice (Keras variables + their tf.Variables).
     archive = keras.export.ExportArchive()
@@ -94,8 +94,7 @@ def _setting_checks(checks, **values):
 
 
 def _generator_archive(folder):
-    generator = TextGenerator.load(folder)
-    sampler = generator.sampler
+    sampler = CharSampler(*charlm_model.load_folder(folder)[:2])
     archive = keras.export.ExportArchive()  # no track(model): see _sentiment_archive
     archive.track(sampler.lookup)  # its hash table (no weights) is used inside nested tf.functions
 

@@ -9,8 +9,14 @@ time. The LSTMs stay cuDNN-eligible (no recurrent_dropout; dropout is between
 layers, which is where it helps a small corpus anyway).
 """
 
+import os
+
 import keras
 from keras import layers
+
+from textlstm import loading
+from textlstm.artifacts import VOCABULARY_FILE
+from textlstm.text.vectorizers import CharVocabulary
 
 
 def build_charlm(config, vocab_size: int) -> keras.Model:
@@ -24,6 +30,14 @@ def build_charlm(config, vocab_size: int) -> keras.Model:
         x = layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
     logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)  # (B, T, V)
     return keras.Model(ids, logits, name="charlm")
+
+
+def load_folder(path):
+    """(model, vocabulary, config) of a character model folder or name; one clear error otherwise."""
+    folder = loading.model_folder(path)
+    config = loading.load_folder_config_of_kind(folder, "charlm")
+    vocabulary = CharVocabulary.load(os.path.join(folder, VOCABULARY_FILE))
+    return loading.load_keras_model(folder), vocabulary, config
 
 
 def lstm_layers(model: keras.Model):

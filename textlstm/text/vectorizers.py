@@ -21,7 +21,7 @@ def _save_tokens(tokens, path):
     artifacts.atomic_write_text(path, json.dumps(list(tokens), ensure_ascii=False, indent=0))
 
 
-def _load_tokens(path):
+def load_tokens(path):
     tokens = artifacts.read_json(path, "vocabulary file")
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
         raise TextLSTMError(f"vocabulary file {path} must hold a JSON list of strings")
@@ -63,7 +63,7 @@ def save_word_vocabulary(vectorizer, path):
 
 
 def load_word_vectorizer(path, sequence_length: int):
-    tokens = _load_tokens(path)
+    tokens = load_tokens(path)
     return make_word_vectorizer(len(tokens), sequence_length, vocabulary=tokens)
 
 
@@ -91,7 +91,7 @@ class CharVocabulary:
 
     @classmethod
     def load(cls, path):
-        tokens = _load_tokens(path)
+        tokens = load_tokens(path)
         if tuple(tokens[:2]) != cls.RESERVED:
             raise TextLSTMError(f"character vocabulary {path} must start with {list(cls.RESERVED)}")
         return cls(tokens[2:])

@@ -10,7 +10,7 @@ from textlstm.data import corpus, pipelines
 from textlstm.errors import TextLSTMError
 from textlstm.models import charlm_model
 from textlstm.text import vectorizers
-from textlstm.training import evaluation
+from textlstm.training import evaluation, fine_tuning
 from textlstm.training.task import StreamTask
 
 
@@ -21,7 +21,15 @@ class CharLMTask(StreamTask):
     def __init__(self, config, data_dir=None):
         super().__init__(config, data_dir)
         train_text, validation_text, self.test_text = corpus.char_text_splits(config, data_dir)
-        self.vocabulary = vectorizers.CharVocabulary.from_text(train_text)
+        self.base = fine_tuning.BaseModel.load(config) if config.base_model else None
+        self.data_summary = {}
+        if self.base:  # its characters keep their ids; the text's new ones get rows after them
+            known = self.base.tokens[2:]
+            added = sorted(set(train_text) - set(known))
+            self.vocabulary = vectorizers.CharVocabulary(known + added)
+            self.data_summary = {"base_model": self.base.folder, "new_characters": len(added)}
+        else:
+            self.vocabulary = vectorizers.CharVocabulary.from_text(train_text)
         self.vocab_size = len(self.vocabulary)
         self.train_ids = vectorizers.text_to_char_ids(train_text, self.vocabulary)
         self.validation_ids = vectorizers.text_to_char_ids(validation_text, self.vocabulary)
@@ -37,6 +45,18 @@ class CharLMTask(StreamTask):
 
     def build_model(self):
         return charlm_model.build_charlm(self.config, self.vocab_size)
+
+    def initialize(self, model):
+        """Fine-tuning: the base model's weights; new characters' rows start at the mean embedding and
+        at the rarest known character's logit."""
+        if self.base:
+            fine_tuning.copy_weights(self.base.model, model, output="logits")
+
+    def pretrained_variables(self, model):
+        return fine_tuning.slow_variables(model) if self.base else []
+
+    def pretrained_learning_rate_multiplier(self):
+        return fine_tuning.CHARLM_LSTM_RATE
 
     def per_example_loss(self, targets, logits):  # (B, T), (B, T, V) -> (B,)
         token_loss = keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
@@ -55,5 +75,10 @@ class CharLMTask(StreamTask):
         return model
 
     def test_metrics(self, model, temperature=None):  # no calibration: temperature is always None
-        return {"heldout": evaluation.charlm_heldout(model, self.vocabulary, self.config, self.data_dir,
-                                                     self.test_text)}
+        metrics = {"heldout": evaluation.charlm_heldout(model, self.vocabulary, self.config, self.data_dir,
+                                                        self.test_text)}
+        if self.base:  # the base model on the same held-out text: what fine-tuning gained
+            base_vocabulary = vectorizers.CharVocabulary(self.base.tokens[2:])
+            metrics["fine_tuning"] = {"base_model": self.base.folder, "heldout_before": evaluation.charlm_heldout(
+                self.base.model, base_vocabulary, self.config, self.data_dir, self.test_text)}
+        return metrics

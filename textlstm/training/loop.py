@@ -36,10 +36,12 @@ TASKS = {task.kind: task for task in (SentimentTask, CharLMTask)}  # config.kind
 # --- the loop ---------------------------------------------------------------------------
 
 
-def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=None) -> dict:
+def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=None, callbacks=None) -> dict:
     """Trains `config` into `run_dir`; returns the metrics written to metrics.json.
 
     verbose: 0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a terminal, else 2).
+    callbacks: keras.callbacks.Callback objects told of the model's epochs and steps (params: epochs,
+    steps), e.g. a progress bar in a notebook or a web page; the language-model phase does not call them.
     """
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
@@ -65,13 +67,14 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
         state = checkpoints.load_backup(run_dir, model)
         if state is None:
             state = checkpoints.fresh_state()
+            task.initialize(model)
             pretraining = task.pretraining()
             if pretraining is not None:  # only before the classifier's first epoch
                 lm = _pretrain(strategy, pretraining, policy, run_dir, write_dir, verbose)
                 task.transfer(lm, model)
         elif verbose:
             print(f"Resuming from the backup of epoch {state['epoch']} in {run_dir}/{checkpoints.BACKUP_DIR}")
-        history = _fit(strategy, task, model, optimizer, state, write_dir, global_batch, verbose)
+        history = _fit(strategy, task, model, optimizer, state, write_dir, global_batch, verbose, callbacks)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     if not chief:
@@ -109,7 +112,7 @@ def _should_continue(state, config) -> bool:
     return state["epoch"] < config.epochs and state["wait"] < max(config.patience, 1)
 
 
-def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose):
+def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose, callbacks=None):
     config = task.config
     if not _should_continue(state, config):
         return state["history"]  # finished before a restart: build no pipelines
@@ -122,8 +125,15 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
     iterator = iter(strategy.experimental_distribute_dataset(task.train_batches(config.seed + state["epoch"])))
     validation = {name: strategy.experimental_distribute_dataset(ds) for name, ds in task.validation_sets().items()}
     writer = tf.summary.create_file_writer(os.path.join(run_dir, "logs"))
+    callbacks = list(callbacks or [])
+    for callback in callbacks:
+        callback.set_model(model)
+        callback.set_params({"epochs": config.epochs, "steps": num_steps, "initial_epoch": state["epoch"]})
+        callback.on_train_begin()
     while _should_continue(state, config):
         epoch = state["epoch"]
+        for callback in callbacks:
+            callback.on_epoch_begin(epoch)
         if verbose:
             print(f"Epoch {epoch + 1}/{config.epochs}")
         bar = keras.utils.Progbar(num_steps, verbose=verbose, stateful_metrics=["loss", "accuracy"])
@@ -131,6 +141,8 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
         for step in range(num_steps):
             steps.add(totals, train_step(iterator))
             bar.update(step + 1, values=list(steps.means(totals).items()))
+            for callback in callbacks:
+                callback.on_train_batch_end(step, steps.means(totals))
         seconds = time.perf_counter() - start
         logs = {"epoch": epoch, **steps.means(totals), **steps.validate(eval_step, validation, task.validation_weights()),
                 "learning_rate": optimizers.current_rate(optimizer), "seconds": seconds,
@@ -152,6 +164,10 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
             for k, v in logs.items():
                 tf.summary.scalar(k, v, step=epoch)
         checkpoints.save_backup(run_dir, model, state)
+        for callback in callbacks:
+            callback.on_epoch_end(epoch, logs)
+    for callback in callbacks:
+        callback.on_train_end()
     return state["history"]
 
 

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from textlstm.data import labelled
 from textlstm.errors import TextLSTMError
-from textlstm.sentiment_classifier import SentimentClassifier
+from textlstm.models.sentiment_predictor import SentimentPredictor
 from textlstm.text.rules import has_word
 
 LABEL_BATCH = 1024  # unlabelled reviews per predict_proba call: bounds host memory
@@ -34,7 +34,7 @@ def pseudo_labelled_examples(config, data_dir=None):
         )
     start = time.perf_counter()
     try:
-        teacher = SentimentClassifier.load(config.teacher)
+        teacher = SentimentPredictor.load(config.teacher)
     except TextLSTMError as e:
         raise TextLSTMError(f"config key 'teacher': {e}") from None
     kept_texts, kept_labels, total = [], [], 0

@@ -16,7 +16,7 @@ from textlstm.data import labelled, negation, pipelines, sources
 from textlstm.errors import TextLSTMError
 from textlstm.models import sentiment_model
 from textlstm.text import vectorizers
-from textlstm.training import adversarial, calibration, evaluation, self_training
+from textlstm.training import adversarial, calibration, evaluation, fine_tuning, self_training
 from textlstm.training.pretraining import WordLMPretrainTask
 from textlstm.training.task import Task
 
@@ -31,13 +31,22 @@ class SentimentTask(Task):
         self.train_texts = _concatenate([split["train"].map(lambda text, label: text) for _, split in self.sets])
         self.validation_texts = _concatenate(
             [split["validation"].map(lambda text, label: text) for _, split in self.sets if split["validation"]])
-        self.vectorizer = vectorizers.make_word_vectorizer(config.max_tokens, config.sequence_length)
-        vectorizers.adapt_word_vectorizer(self.vectorizer, self.train_texts)
+        self.data_summary = {}  # what the base model and the derived sources added, for metrics.json
+        self.base = fine_tuning.BaseModel.load(config) if config.base_model else None
+        if self.base:  # its vocabulary (and new words after it): its embedding rows are indexed by it
+            texts = [t.decode("utf-8", "replace") for t in self.train_texts.as_numpy_iterator()]
+            added = fine_tuning.new_words(texts, self.base.tokens, config.new_words) if config.new_words else []
+            tokens = self.base.tokens + added
+            self.vectorizer = vectorizers.make_word_vectorizer(len(tokens), config.sequence_length, tokens)
+            self.data_summary.update(base_model=self.base.folder, new_words=len(added))
+        else:
+            self.vectorizer = vectorizers.make_word_vectorizer(config.max_tokens, config.sequence_length)
+            vectorizers.adapt_word_vectorizer(self.vectorizer, self.train_texts)
         self.vocab_size = self.vectorizer.vocabulary_size()
-        self.data_summary = {}  # what the derived sources added, for metrics.json
         trains = [split["train"] for _, split in self.sets]
         if config.teacher:  # after adapt: the vocabulary (and so a pretrained LM) comes from labelled texts only
-            pseudo_labelled, self.data_summary = self_training.pseudo_labelled_examples(config, data_dir)
+            pseudo_labelled, summary = self_training.pseudo_labelled_examples(config, data_dir)
+            self.data_summary.update(summary)
             first = next((i for i, (s, _) in enumerate(self.sets) if s.unlabelled_split), 0)  # where the texts came from
             trains[first] = trains[first].concatenate(pseudo_labelled)
         if config.negation_weight > 0:  # after adapt: the vocabulary comes from the real texts alone
@@ -119,8 +128,15 @@ class SentimentTask(Task):
         """The language model's embedding (and LSTMs, with pretrain_transfer "all") into the classifier."""
         sentiment_model.transfer_pretrained(lm, classifier, lstms=self.config.pretrain_transfer == "all")
 
+    def initialize(self, classifier):
+        """Fine-tuning: the base model's weights (new words' rows: the mean word vector)."""
+        if self.base:
+            fine_tuning.copy_weights(self.base.model, classifier)
+
     def pretrained_variables(self, classifier):
-        """The variables a language model fills (none without pretraining): they take the slower rate."""
+        """The variables a language model or a base model filled: they take the slower rate."""
+        if self.base:
+            return fine_tuning.slow_variables(classifier)
         if self.config.pretrain_epochs == 0:
             return []
         lm = sentiment_model.build_word_lm(self.config, self.vocab_size)
@@ -132,9 +148,16 @@ class SentimentTask(Task):
 
     def test_metrics(self, end_to_end, temperature=None):
         tests = [(s, split["test"]) for s, split in self.sets if split["test"] is not None]
-        if not tests:
-            return {"note": "no test split (directory without test/)"}
-        return evaluation.evaluate_sets(end_to_end, tests, temperature)
+        metrics = evaluation.evaluate_sets(end_to_end, tests, temperature) if tests else {
+            "note": "no test split (a table, or a directory without test/)"}
+        if self.base:  # the held-out slice, before (the base model) and after fine-tuning
+            held_out = [(s, split["validation"]) for s, split in self.sets if split["validation"] is not None]
+            metrics["fine_tuning"] = {
+                "base_model": self.base.folder,
+                "held_out_before": evaluation.evaluate_sets(self.base.end_to_end, held_out)["evaluation"],
+                "held_out_after": evaluation.evaluate_sets(end_to_end, held_out, temperature)["evaluation"],
+            }
+        return metrics
 
 
 def _concatenate(datasets):

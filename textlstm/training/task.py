@@ -85,6 +85,9 @@ class Task:
     def transfer(self, pretrained, model):
         """Copies what `pretraining` learned into `model` before its first epoch."""
 
+    def initialize(self, model):
+        """Fills `model` before its first epoch (fine-tuning: the base model's weights); default: as built."""
+
     def pretrained_variables(self, model) -> list:
         """The variables `transfer` filled: they train at pretrained_learning_rate_multiplier()."""
         return []

@@ -61,8 +61,8 @@ def _training_data(config) -> str:
     """"imdb_reviews, glue/sst2 and pros_cons": the datasets of the model's config."""
     if config is None:
         return "labelled texts"
-    if config.directory:
-        return "a folder of texts"
+    if config.directory or config.table_file:
+        return "a folder of texts" if config.directory else "a table of labelled texts"
     names = [s.dataset for s in sources.sources_of(config)]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 

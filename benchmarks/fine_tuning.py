@@ -1,0 +1,212 @@
+"""Learning curves of fine-tuning on domains the base model has not seen, several seeds, one run.
+
+    python benchmarks/fine_tuning.py [--sizes 100 300 1000 3000] [--seeds 3] [--plot docs/fine_tuning.png]
+                                     [--part sentiment|generator|both] [--limit N]
+
+Sentiment: base `imdb_sentiment` (IMDB reviews only) -> `goemotions_sentiment` and `pros_cons`. For
+each size N and seed, N examples are drawn from the target's train split and every method is
+scored on the target's full test split:
+  (a) fine-tuned from the base (`SentimentClassifier.fine_tune`, the defaults);
+  (b) the same architecture and recipe from scratch (vocabulary from the N texts, no base weights);
+  (c) NBSVM-bigram (benchmarks/everyday.py's) on the same N;
+  (d) the base model with no fine-tuning.
+Generator: base `shakespeare_char` -> 100,000 characters of Multi-domain review text (its train
+split; the last 20,000 held out): fine-tuned vs from scratch, the same number of epochs (equal
+wall-clock time: the same model and data per step), vs the base alone; nats/char on the held-out
+text, and a sample of each.
+Prints markdown tables (mean ± sd over seeds) with the machine, and the seconds of each fine-tuning.
+"""
+
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGETS = {"goemotions": "goemotions_sentiment", "pros_cons": "pros_cons"}
+METHODS = ("fine-tuned", "from scratch", "NBSVM-bigram", "base alone")
+GENERATOR_TEXT = 100_000  # characters of review text the generator adapts to
+GENERATOR_HELD_OUT = 20_000  # of them, the last ones: scored, never trained on
+
+
+def _everyday():
+    spec = importlib.util.spec_from_file_location("everyday_benchmark", os.path.join(REPO, "benchmarks", "everyday.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_target(dataset, data_dir, limit=None):
+    """(train texts, train labels, test texts, test labels) of a TFDS sentiment dataset."""
+    from textlstm.data import labelled
+    from textlstm.data.sources import DataSource
+
+    source = DataSource(name=dataset, dataset=dataset, train_split="train", test_split="test")
+    splits = labelled.source_splits(source, data_dir)
+    out = []
+    for role in ("train", "test"):
+        rows = [(t.decode("utf-8"), int(y)) for t, y in splits[role].take(limit or -1).as_numpy_iterator()]
+        out += [[t for t, _ in rows], np.array([y for _, y in rows])]
+    return out
+
+
+def draw(texts, labels, n, seed):
+    """N examples drawn without replacement, seeded; texts without a word are passed over."""
+    from textlstm.text.rules import has_word
+
+    order = np.random.default_rng(seed).permutation(len(texts))
+    chosen = [i for i in order if has_word(texts[i])][:n]
+    return [texts[i] for i in chosen], [int(labels[i]) for i in chosen]
+
+
+def accuracy(classifier, texts, labels) -> float:
+    """Over every test text, as `textlstm evaluate` scores it (a text with no word counts, as a miss
+    unless its label is negative: the end-to-end model's NaN is not > 0.5)."""
+    import tensorflow as tf
+
+    from textlstm.training import evaluation
+
+    examples = tf.data.Dataset.from_tensor_slices((tf.constant(texts), tf.constant(labels)))
+    p, _ = evaluation.sentiment_probabilities(classifier.model, examples)
+    return float(((p > 0.5) == labels).mean())
+
+
+def sentiment_part(args):
+    import textlstm
+    from textlstm.training import tune
+
+    everyday = _everyday()
+    base = textlstm.load_sentiment(args.base)
+    rows, seconds = {}, []
+    for name, dataset in TARGETS.items():
+        train_texts, train_labels, test_texts, test_labels = read_target(dataset, args.data_dir, args.limit)
+        base_accuracy = accuracy(base, test_texts, test_labels)
+        for n in args.sizes:
+            scores = {m: [] for m in METHODS}
+            for seed in range(args.seeds):
+                texts, labels = draw(train_texts, train_labels, n, seed)
+                with tempfile.TemporaryDirectory() as tmp:
+                    start = time.perf_counter()
+                    tuned = base.fine_tune(texts, labels, out=os.path.join(tmp, "tuned"), seed=seed)
+                    if n == 300:
+                        seconds.append(time.perf_counter() - start)
+                    scores["fine-tuned"].append(accuracy(tuned, test_texts, test_labels))
+                    scratch = textlstm.load_sentiment(tune.fine_tune_sentiment(
+                        base.folder, texts, labels, os.path.join(tmp, "scratch"), from_scratch=True, seed=seed))
+                    scores["from scratch"].append(accuracy(scratch, test_texts, test_labels))
+                predicted = everyday.nbsvm_predictions({name: (texts, np.array(labels), test_texts, test_labels)})
+                scores["NBSVM-bigram"].append(float((predicted[name] == test_labels).mean()))
+                scores["base alone"].append(base_accuracy)
+                print(f"  {name} N={n} seed={seed}: " + ", ".join(f"{m} {s[-1]:.3f}" for m, s in scores.items()),
+                      file=sys.stderr, flush=True)
+            rows[(name, n)] = scores
+    return rows, seconds
+
+
+def sentiment_table(rows) -> str:
+    lines = ["| target | N | " + " | ".join(METHODS) + " |", "| --- | ---: |" + " ---: |" * len(METHODS)]
+    for (name, n), scores in rows.items():
+        cells = [f"{100 * np.mean(s):.1f} ± {100 * np.std(s):.1f}" for s in (scores[m] for m in METHODS)]
+        lines.append(f"| {name} | {n:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(rows, path):
+    from textlstm import artifacts
+
+    plt = artifacts.pyplot()
+    names = sorted({name for name, _ in rows})
+    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        sizes = sorted(n for target, n in rows if target == name)
+        for method, style in zip(METHODS, ("o-", "s--", "^:", "-")):
+            means = [100 * np.mean(rows[(name, n)][method]) for n in sizes]
+            sds = [100 * np.std(rows[(name, n)][method]) for n in sizes]
+            ax.errorbar(sizes, means, yerr=sds, fmt=style, capsize=3, label=method)
+        ax.set_xscale("log")
+        ax.set_xlabel("labelled training examples (N)")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title(f"imdb_sentiment -> {name}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    artifacts.save_figure(fig, path, dpi=90)
+
+
+def review_text(data_dir):
+    """GENERATOR_TEXT characters of Multi-domain reviews (train split), one review per paragraph."""
+    from textlstm.data import catalog
+
+    builder = catalog.prepared_builder("multi_domain_sentiment", catalog.resolve_data_dir(data_dir))
+    pieces, total = [], 0
+    for example in catalog.load_split(builder, "train").as_numpy_iterator():
+        pieces.append(example["text"].decode("utf-8").strip() + "\n\n")
+        total += len(pieces[-1])
+        if total >= GENERATOR_TEXT:
+            break
+    return "".join(pieces)[:GENERATOR_TEXT]
+
+
+def generator_part(args):
+    import textlstm
+    from textlstm.training import evaluation
+
+    text = review_text(args.data_dir)
+    base = textlstm.load_generator("shakespeare_char")
+    held_out = text[-GENERATOR_HELD_OUT:]
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        # The file's own split (90/5/5) would hold out 10%: give the trainer the first 80,000
+        # characters and score every model on the last 20,000 it never saw.
+        trained = text[:-GENERATOR_HELD_OUT]
+        for method in ("fine-tuned", "from scratch"):
+            start = time.perf_counter()
+            model = base.fine_tune(trained, out=os.path.join(tmp, method), epochs=args.generator_epochs,
+                                   from_scratch=method == "from scratch")
+            rows[method] = (evaluation.evaluate_charlm(model.model, model.vocabulary, held_out)["loss_nats_per_char"],
+                            time.perf_counter() - start, model.generate("\n", length=200, temperature=0.8, seed=1))
+        rows["base alone"] = (evaluation.evaluate_charlm(base.model, base.vocabulary, held_out)["loss_nats_per_char"],
+                              0.0, base.generate("\n", length=200, temperature=0.8, seed=1))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="imdb_sentiment")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000, 3000])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--part", choices=["sentiment", "generator", "both"], default="both")
+    parser.add_argument("--generator-epochs", type=int, default=6)
+    parser.add_argument("--plot", help="write the learning curves here (PNG)")
+    parser.add_argument("--limit", type=int, help="read only the first N examples of each split (a quick check)")
+    parser.add_argument("--data-dir", help="TFDS data dir (default: $TFDS_DATA_DIR)")
+    args = parser.parse_args(argv)
+    from textlstm.artifacts import environment_info
+
+    env = environment_info()
+    print(f"machine: {env['cpu']}, {env['cpu_count']} CPUs, TensorFlow {env['tensorflow']}\n")
+    if args.part in ("sentiment", "both"):
+        rows, seconds = sentiment_part(args)
+        print(sentiment_table(rows))
+        if seconds:
+            print(f"\nfine-tuning 300 examples (defaults): {np.mean(seconds):.0f} s mean, {max(seconds):.0f} s max "
+                  f"over {len(seconds)} runs (this machine)")
+        if args.plot:
+            plot(rows, args.plot)
+    if args.part in ("generator", "both"):
+        rows = generator_part(args)
+        print("\n| generator on review text | held-out nats/char | training seconds |\n| --- | ---: | ---: |")
+        for method, (loss, seconds, _) in rows.items():
+            print(f"| {method} | {loss:.3f} | {seconds:.0f} |")
+        for method, (_, _, sample) in rows.items():
+            print(f"\n{method}:\n```\n{sample}\n```")
+
+
+if __name__ == "__main__":
+    main()

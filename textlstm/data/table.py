@@ -1,0 +1,94 @@
+"""Labelled texts a person has at hand: a CSV or TSV file of `text,label` rows, or two Python lists.
+
+Labels are two classes in any spelling ("negative"/"positive", 0/1, "bad"/"good"): sorted, the
+first is label 0 and the second label 1, the rule `directory.py` applies to class folders. A
+held-out slice (`validation_fraction`, stratified, seeded) picks the best epoch and refits the
+calibration; there is no test split. Every refusal is one sentence naming the file or parameter.
+"""
+
+import csv
+import io
+import random
+
+import tensorflow as tf
+
+from textlstm.errors import TextLSTMError
+from textlstm.text.rules import has_word
+
+MIN_EXAMPLES = 20  # fewer leave one or two texts per class to hold out: no early stopping to speak of
+MAX_TABLE_BYTES = 50_000_000  # a table larger than this is not "your few hundred examples"
+
+
+def read_table(path):
+    """(texts, labels as given) from a CSV (or, by extension or sniffing, TSV) file with a header
+    naming `text` and `label` columns, or two unnamed columns text, label."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TABLE_BYTES + 1)
+    except OSError as e:
+        raise TextLSTMError(f"table file {path} could not be read: {e.strerror or e}") from None
+    if len(raw) > MAX_TABLE_BYTES:
+        raise TextLSTMError(f"table file {path} is larger than {MAX_TABLE_BYTES:,} bytes")
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise TextLSTMError(f"table file {path} is not valid UTF-8 (byte {e.start}): {e.reason}") from None
+    delimiter = "\t" if str(path).lower().endswith((".tsv", ".tab")) or content.split("\n", 1)[0].count("\t") else ","
+    rows = [row for row in csv.reader(io.StringIO(content), delimiter=delimiter) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise TextLSTMError(f"table file {path} holds no rows; expected text,label rows")
+    header = [cell.strip().lower() for cell in rows[0]]
+    if "text" in header and "label" in header:
+        text_at, label_at, rows = header.index("text"), header.index("label"), rows[1:]
+    else:
+        text_at, label_at = 0, 1
+    bad = next((i for i, row in enumerate(rows) if len(row) <= max(text_at, label_at)), None)
+    if bad is not None:
+        raise TextLSTMError(f"table file {path}: row {bad + 1} has no label; expected text,label rows")
+    return [row[text_at] for row in rows], [row[label_at].strip() for row in rows]
+
+
+def label_ids(labels, where="labels"):
+    """Two classes in any spelling -> (int ids 0/1, [class of 0, class of 1]); else one clear error."""
+    names = sorted({str(label).strip() for label in labels}, key=_natural)
+    if len(names) != 2:
+        shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+        raise TextLSTMError(f"{where} must hold exactly 2 classes (e.g. negative and positive), found "
+                            f"{len(names)}: {shown}")
+    return [names.index(str(label).strip()) for label in labels], names
+
+
+def _natural(name):
+    """"0" < "1", "negative" < "positive", "bad" < "good": numbers by value, words alphabetically."""
+    try:
+        return (0, float(name), "")
+    except ValueError:
+        return (1, 0.0, name.lower())
+
+
+def labelled_splits(texts, labels, validation_fraction, seed, where="labels"):
+    """(train, validation) datasets of (text, int32 label), stratified; refuses what cannot train."""
+    if len(texts) != len(labels):
+        raise TextLSTMError(f"texts and labels must have the same length, got {len(texts)} and {len(labels)}")
+    kept = [i for i, text in enumerate(texts) if has_word(str(text))]  # a text with no word teaches nothing
+    texts, labels = [str(texts[i]) for i in kept], [labels[i] for i in kept]
+    ids, _ = label_ids(labels, where)
+    if len(texts) < MIN_EXAMPLES:
+        raise TextLSTMError(f"{where} has {len(texts)} examples with a word; training needs at least {MIN_EXAMPLES}")
+    rng = random.Random(seed)
+    train, validation = [], []
+    for label in (0, 1):
+        members = [i for i, y in enumerate(ids) if y == label]
+        rng.shuffle(members)
+        held = max(1, round(len(members) * validation_fraction))
+        if len(members) - held < 1:
+            raise TextLSTMError(f"{where} has only {len(members)} example(s) of one class; at least 2 are needed")
+        validation += members[:held]
+        train += members[held:]
+
+    def dataset(indices):
+        indices = sorted(indices)
+        return tf.data.Dataset.from_tensor_slices((tf.constant([texts[i] for i in indices], tf.string),
+                                                   tf.constant([ids[i] for i in indices], tf.int32)))
+
+    return dataset(train), dataset(validation)
