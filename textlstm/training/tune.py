@@ -35,7 +35,9 @@ def fine_tune_sentiment(base, texts, labels, out=None, callbacks=None, from_scra
         raise TextLSTMError("texts must be a list of strings")
     if isinstance(labels, (str, bytes)) or len(labels) != len(texts):
         raise TextLSTMError(f"labels must be a list as long as texts ({len(texts)}), got {labels!r:.80}")
-    table.label_ids(labels)  # two classes, or one clear error before anything is written
+    # Two classes, enough texts with a word, both classes held out: one clear error before anything is written.
+    fraction = overrides.get("validation_fraction") or RECIPE["sentiment"]["validation_fraction"]
+    table.labelled_splits(list(texts), list(labels), fraction, 0)
     out = out or tempfile.mkdtemp(prefix="textlstm-fine-tune-")
     buffer = io.StringIO()
     csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows([("text", "label"), *zip(texts, labels)])
