@@ -12,6 +12,8 @@ from textlstm.artifacts import MODEL_FILE
 from textlstm.config import load_config
 from textlstm.errors import TextLSTMError
 
+KIND_NAMES = {"sentiment": "a sentiment model", "charlm": "a character model"}  # config.kind, as errors say it
+
 
 def model_folder(path) -> str:
     """The folder holding model.keras, given that folder, the .keras file itself, or a model name."""
@@ -53,8 +55,7 @@ def load_folder_config_of_kind(folder, kind):
     """The folder's config, or one clear error if it holds the other kind of model."""
     config = load_folder_config(folder)
     if config.kind != kind:
-        wanted = {"sentiment": "a sentiment model", "charlm": "a character model"}
-        raise TextLSTMError(f"{folder} holds {wanted[config.kind]}, not {wanted[kind]}")
+        raise TextLSTMError(f"{folder} holds {KIND_NAMES[config.kind]}, not {KIND_NAMES[kind]}")
     return config
 
 

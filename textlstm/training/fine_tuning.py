@@ -68,7 +68,7 @@ def fine_tune_config(kind, base, overrides=None):
 
 def check_kind(base_config, kind, base):
     if base_config.kind != kind:
-        wanted = {"sentiment": "a sentiment model", "charlm": "a character model"}
+        wanted = loading.KIND_NAMES
         raise TextLSTMError(f"base model {base} is {wanted[base_config.kind]}; fine-tuning {wanted[kind]} "
                             f"needs {wanted[kind]} to start from")
 

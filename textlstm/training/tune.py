@@ -13,10 +13,11 @@ import math
 import os
 import tempfile
 
-from textlstm import artifacts, loading
-from textlstm.config import CharLMConfig
+from textlstm import artifacts
+from textlstm.config import CharLMConfig, apply_overrides
 from textlstm.data import table
 from textlstm.errors import TextLSTMError
+from textlstm.models import sentiment_model
 from textlstm.text.rules import has_word, words
 from textlstm.training import loop
 from textlstm.training.fine_tuning import RECIPE, fine_tune_config
@@ -45,9 +46,9 @@ def fine_tune_sentiment(base, texts, labels, out=None, callbacks=None, from_scra
     overrides = {"table_file": path, **overrides}
     if "batch_size" not in overrides:  # a few dozen examples: batches no larger than the held-out slice
         overrides["batch_size"] = _batch_for(labels, texts, overrides.get("validation_fraction"))
-    if "sequence_length" not in overrides:  # short texts, a short window: the steps cost, padding or not
-        overrides["sequence_length"] = _window_for(texts, base)
     config = _without_base(fine_tune_config("sentiment", base, overrides), from_scratch)
+    if "sequence_length" not in overrides:  # short texts, a short window: the steps cost, padding or not
+        config = apply_overrides(config, {"sequence_length": _window_for(texts, config.sequence_length)})
     artifacts.atomic_write_text(path, buffer.getvalue())
     loop.train(config, out, verbose=0, callbacks=callbacks)
     return out
@@ -78,11 +79,12 @@ def _without_base(config, from_scratch):
     return dataclasses.replace(config, **changes)
 
 
-def _window_for(texts, base):
-    """Tokens per example: the longest of 99% of the texts, rounded up to 32, at most the base model's."""
+def _window_for(texts, limit):
+    """Tokens per example: the longest of 99% of the texts, rounded up to a length bucket, at most `limit`
+    (the base model's window)."""
     lengths = sorted(len(words(t)) for t in texts)
     longest = lengths[min(len(lengths) - 1, int(len(lengths) * 0.99))] if lengths else 1
-    return min(loading.load_folder_config(loading.model_folder(base)).sequence_length, -(-max(longest, 1) // 32) * 32)
+    return sentiment_model.bucketed(max(longest, 1), limit)
 
 
 def _batch_for(labels, texts, fraction):
