@@ -87,6 +87,7 @@ class SentimentConfig:
     # --- optional fine-tuning: start from a trained model instead of from scratch (training/fine_tuning.py) ---
     base_model: Optional[str] = None  # a sentiment model folder or name whose vocabulary and weights start the run
     new_words: int = 0  # with base_model: add up to this many frequent new words as embedding rows; 0: keep its vocabulary
+    new_head: bool = False  # with base_model: the dense head starts from fresh weights (ULMFiT's new head), not the base's
 
 
 @dataclasses.dataclass
@@ -233,6 +234,8 @@ def validate_config(config: AnyConfig) -> None:
             raise TextLSTMError(f"config keys {' and '.join(repr(k) for k in given)} exclude each other: give one")
         if config.new_words < 0 or (config.new_words and not config.base_model):
             raise TextLSTMError("config key 'new_words' must be >= 0, and applies with 'base_model' only")
+        if config.new_head and not config.base_model:
+            raise TextLSTMError("config key 'new_head' applies with 'base_model' only")
         if not 0.0 < config.validation_fraction < 1.0:
             raise TextLSTMError(f"config key 'validation_fraction' must be in (0, 1), got {config.validation_fraction}")
         if config.sources is not None:

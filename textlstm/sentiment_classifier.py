@@ -33,20 +33,21 @@ class SentimentClassifier(SentimentPredictor):
         self._explainers = {}  # method -> explanations.IntegratedGradients / PooledAccount, built on first use
         self._tracer = None  # trace.WordTracer, built on first use
 
-    def fine_tune(self, texts, labels, out=None, epochs=None, validation_split=None, new_words=0, callbacks=None,
+    def fine_tune(self, texts, labels, out=None, epochs=None, validation_split=None, new_words=None, callbacks=None,
                   **overrides):
         """A new SentimentClassifier trained from this one on your labelled texts (at least 20, two
         classes in any spelling: sorted, the second is "positive"), with the small-data recipe: the
-        held-out `validation_split` (default 0.2) picks the epoch and refits the calibration; the
-        embedding and LSTMs learn at a tenth of the head's rate. `new_words` > 0 adds that many
-        frequent new words to the vocabulary. The run folder is `out` (default: a temporary one);
-        `save(folder)` keeps the model. Progress: keras `callbacks`; nothing is printed.
+        held-out `validation_split` (default 0.2) picks the epoch and refits the calibration; a new
+        head learns at 3e-3, the embedding and LSTMs at 0.3 of that. `new_words` (default 500; 0: none)
+        frequent new words join the vocabulary. The run folder is `out` (default: a temporary one);
+        `save(folder)` keeps the model. Progress: keras `callbacks`; nothing is printed. Any other
+        recipe key (training/fine_tuning.py) can be given, e.g. `new_head=False`.
         `from_scratch=True`: the same architecture and recipe without this model's weights (a baseline)."""
         from textlstm.training.tune import fine_tune_sentiment  # the trainer loads only when asked for
 
         if self.folder is None:
             raise TextLSTMError("fine_tune needs a classifier loaded from a model folder (SentimentClassifier.load)")
-        settings = {"epochs": epochs, "validation_fraction": validation_split, "new_words": new_words or None}
+        settings = {"epochs": epochs, "validation_fraction": validation_split, "new_words": new_words}
         overrides = {**{k: v for k, v in settings.items() if v is not None}, **overrides}
         return SentimentClassifier.load(fine_tune_sentiment(self.folder, texts, labels, out, callbacks, **overrides))
 

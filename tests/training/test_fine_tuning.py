@@ -91,6 +91,34 @@ def test_new_rows_start_at_the_mean_and_the_rarest_logit():
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_new_head_starts_fresh_and_the_features_start_from_the_base(sentiment_run):
+    """new_head (the recipe's default): the dense layers keep their fresh initial weights; every other
+    layer takes the base model's. Off: the head is copied too. Only with a base model."""
+    from textlstm import config as config_lib
+    from textlstm.models import sentiment_model
+
+    base = fine_tuning.BaseModel.load(fine_tuning.fine_tune_config("sentiment", sentiment_run))
+    vocab = len(base.tokens)
+    for new_head in (True, False):
+        keras.utils.set_random_seed(0)
+        model = sentiment_model.build_sentiment_model(base.config, vocab)
+        fresh = {n: model.get_layer(n).get_weights() for n in sentiment_model.HEAD_LAYERS}
+        fine_tuning.copy_weights(base.model, model, fresh=sentiment_model.HEAD_LAYERS if new_head else ())
+        for layer in model.layers:
+            for got, theirs in zip(layer.get_weights(), base.model.get_layer(layer.name).get_weights()):
+                if new_head and layer.name in sentiment_model.HEAD_LAYERS:
+                    assert not np.array_equal(got, theirs)
+                else:
+                    np.testing.assert_array_equal(got, theirs)
+        if new_head:
+            for name, weights in fresh.items():
+                for got, init in zip(model.get_layer(name).get_weights(), weights):
+                    np.testing.assert_array_equal(got, init)
+    assert fine_tuning.RECIPE["sentiment"]["new_head"] is True
+    with pytest.raises(TextLSTMError, match="'new_head' applies with 'base_model' only"):
+        config_lib.validate_config(config_lib.SentimentConfig(new_head=True))
+
+
 def test_generator_fine_tune_adds_the_characters_it_never_saw(charlm_run, tmp_path):
     base = textlstm.load_generator(charlm_run)
     assert "é" not in base.vocabulary.characters and "Ø" not in base.vocabulary.characters

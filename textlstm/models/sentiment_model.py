@@ -10,6 +10,8 @@ pads at the end), so a GPU gets the fused kernel.
 import keras
 from keras import layers
 
+HEAD_LAYERS = ("dense", "positive_probability")  # the classifier head, after the pooled LSTM features
+
 
 def build_sentiment_model(config, vocab_size: int, variable_length: bool = False) -> keras.Model:
     """variable_length: Input (B, None) for inference on trimmed batches; training uses (B, T)."""
@@ -49,9 +51,9 @@ def _classify(config, ids, layer, vocab_size=None, on_embedded=None, on_sequence
     if pooled:
         x = pooled[0] if len(pooled) == 1 else layer("pool_concat", lambda n: layers.Concatenate(name=n))(pooled)
     x = layer("head_dropout", lambda n: layers.Dropout(config.dropout, name=n))(x)
-    x = layer("dense", lambda n: layers.Dense(config.dense_units, activation="relu", name=n))(x)  # (B, D)
+    x = layer(HEAD_LAYERS[0], lambda n: layers.Dense(config.dense_units, activation="relu", name=n))(x)  # (B, D)
     # float32 even under mixed precision: a probability needs the precision.
-    return layer("positive_probability",
+    return layer(HEAD_LAYERS[1],
                  lambda n: layers.Dense(1, activation="sigmoid", dtype="float32", name=n))(x)  # (B, 1)
 
 

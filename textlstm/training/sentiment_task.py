@@ -129,9 +129,10 @@ class SentimentTask(Task):
         sentiment_model.transfer_pretrained(lm, classifier, lstms=self.config.pretrain_transfer == "all")
 
     def initialize(self, classifier):
-        """Fine-tuning: the base model's weights (new words' rows: the mean word vector)."""
+        """Fine-tuning: the base model's weights (new words' rows: the mean word vector; a new head: fresh)."""
         if self.base:
-            fine_tuning.copy_weights(self.base.model, classifier)
+            fresh = sentiment_model.HEAD_LAYERS if self.config.new_head else ()
+            fine_tuning.copy_weights(self.base.model, classifier, fresh=fresh)
 
     def pretrained_variables(self, classifier):
         """The variables a language model or a base model filled: they take the slower rate."""
