@@ -4,7 +4,8 @@
 from textlstm import webapp
 
 ARGS = webapp.parse_args() if __name__ == "__main__" else webapp.default_args()
-demo = webapp.build_app(ARGS.sentiment_model, ARGS.generator_model, ARGS.explanation, ARGS.batching)
+demo = webapp.build_app(ARGS.sentiment_model, ARGS.generator_model, ARGS.explanation, ARGS.batching,
+                         ARGS.fine_tuning, ARGS.models_dir)
 
 if __name__ == "__main__":
     webapp.launch(demo, ARGS)

@@ -1,5 +1,6 @@
 """Screenshots of the demo on the shipped models, for the README: `python docs/screenshot.py`
-writes docs/demo.png, docs/demo-generate.png and docs/inside.png."""
+writes docs/demo.png, docs/demo-generate.png and docs/inside.png; `python docs/screenshot.py
+--fine-tune TABLE.csv` fine-tunes on TABLE in the Fine-tune tab and writes docs/demo-fine-tune.png."""
 
 import os
 import socket
@@ -32,6 +33,10 @@ if __name__ == "__main__":
     demo = webapp.build_app()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
+        if sys.argv[1:2] == ["--fine-tune"]:
+            seen = browser.drive_fine_tune_tab(f"http://127.0.0.1:{port}/", HERE, sys.argv[2])
+            print(seen["comparison"], palette(seen["screenshot"]))
+            sys.exit(0)
         seen = browser.drive_demo(f"http://127.0.0.1:{port}/", HERE, review=REVIEW)
         print(f"label: {seen['label']}\ngenerated: {seen['generated'][:200]!r}\n" + "\n".join(seen["screenshots"]))
         inside = browser.drive_inside_tab(f"http://127.0.0.1:{port}/", HERE)["screenshot"]

@@ -109,7 +109,8 @@ def cmd_export(args):
 def cmd_demo(args):
     from textlstm import webapp
 
-    demo = webapp.build_app(args.sentiment_model, args.generator_model, args.explanation, args.batching)
+    demo = webapp.build_app(args.sentiment_model, args.generator_model, args.explanation, args.batching,
+                            args.fine_tuning, args.models_dir)
     webapp.launch(demo, args)
 
 

@@ -158,6 +158,32 @@ def check_texts(texts, name="text"):
     return cleaned, single
 
 
+def check_upload(name, path, limit):
+    """An uploaded file's path, if the file is there and at most `limit` bytes: 'table must be a file of
+    at most 1 MB, got 3.2 MB'."""
+    if not path or not isinstance(path, (str, os.PathLike)) or not os.path.isfile(path):
+        raise TextLSTMError(f"{name} must be an uploaded file of at most {_megabytes(limit)}, got none")
+    size = os.path.getsize(path)
+    if size > limit:
+        raise TextLSTMError(f"{name} must be a file of at most {_megabytes(limit)}, got {_megabytes(size)}")
+    return os.fspath(path)
+
+
+def _megabytes(size):
+    return f"{size / 1e6:.1f} MB".replace(".0 MB", " MB")
+
+
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+MODEL_NAME_RULE = "name must be 1 to 64 letters, digits, _ or -, starting with a letter or digit"
+
+
+def check_model_name(name):
+    """A name to save a model under (a folder name that loads by name: no dot, no slash)."""
+    if not isinstance(name, str) or not MODEL_NAME.fullmatch(name.strip()):
+        raise TextLSTMError(f"{MODEL_NAME_RULE}, got {name!r}")
+    return name.strip()
+
+
 def generation_params(length, temperature, top_k, top_p, seed):
     return {
         "length": check_length(length),

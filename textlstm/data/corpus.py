@@ -5,6 +5,8 @@ from typing import Optional
 from textlstm.data.catalog import load_split, prepared_builder, resolve_data_dir
 from textlstm.errors import TextLSTMError
 
+MIN_TEXT = 1000  # characters: fewer leave the 5% validation and test slices a sentence or two
+
 
 def char_text_splits(config, data_dir: Optional[str] = None):
     """(train, validation, test) text of the character corpus, as Python strings."""
@@ -38,8 +40,8 @@ def _split_text(builder, config, split: str) -> str:
     return b"".join(pieces).decode("utf-8")
 
 
-def _text_file_splits(path: str):
-    """First 90% trains, next 5% validates, last 5% tests (tiny_shakespeare's proportions)."""
+def read_text_file(path: str) -> str:
+    """A UTF-8 text file's contents, at least MIN_TEXT characters; else one sentence naming the file."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -47,7 +49,13 @@ def _text_file_splits(path: str):
         raise TextLSTMError(f"text file not found: {path}") from None
     except UnicodeDecodeError as e:
         raise TextLSTMError(f"text file {path} is not valid UTF-8 (byte {e.start}): {e.reason}") from None
-    if len(text) < 1000:
-        raise TextLSTMError(f"text file {path} has {len(text)} characters; at least 1000 are needed")
+    if len(text) < MIN_TEXT:
+        raise TextLSTMError(f"text file {path} has {len(text)} characters; at least {MIN_TEXT:,} are needed")
+    return text
+
+
+def _text_file_splits(path: str):
+    """First 90% trains, next 5% validates, last 5% tests (tiny_shakespeare's proportions)."""
+    text = read_text_file(path)
     a, b = int(len(text) * 0.9), int(len(text) * 0.95)
     return text[:a], text[a:b], text[b:]

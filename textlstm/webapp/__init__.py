@@ -19,9 +19,10 @@ QUEUE_SIZE = 64  # requests waiting; more get a "queue full" answer instead of a
 MAX_UPLOAD = "5mb"
 MAX_THREADS = 80  # batched requests wait in threads (2 x 16 per endpoint) while one worker computes
 # Gradio keeps each session's last inputs and outputs (~200 KB with an explanation), and every
-# stateless API call is a session of its own: 10,000 by default, ~2 GB. No tab keeps gr.State, so
-# the least recently used sessions can go; as many as the queue holds requests is plenty.
-MAX_SESSIONS = QUEUE_SIZE
+# stateless API call is a session of its own: 10,000 by default, ~2 GB. The least recently used
+# sessions go first; only the Fine-tune tab keeps gr.State (a folder path: its visitor's tuned model),
+# so keep enough sessions that a visitor trying a tuned model outlives a burst of API calls (~50 MB).
+MAX_SESSIONS = 256
 # After every event, Gradio rebuilds a pandas table of its last 10,000 events to summarise them for
 # its monitoring page. Under load those rebuilds used CPU and fragmented the server's per-thread heaps
 # (benchmarks/load_test.py, 60 s: resident memory +15% with them, +4% without).
@@ -80,14 +81,16 @@ def _header(classifier, generator):
 
 
 def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERATOR, explanation="gradients",
-              batching=True):
+              batching=True, fine_tuning=True, models_dir=None):
     """A gr.Blocks with a tab per given model (None leaves a tab out).
 
     explanation: "gradients" or "occlusion" (textlstm/explanations.py); batching: requests that
     arrive together are computed together (webapp/batching.py). The first release served
-    occlusion without batching: benchmarks/load_test.py --compare runs both."""
+    occlusion without batching: benchmarks/load_test.py --compare runs both. fine_tuning: the
+    Fine-tune tab; models_dir: where it saves tuned models by name (None: saving is off)."""
     import gradio as gr
 
+    from textlstm.webapp.fine_tune_tab import build_fine_tune_tab
     from textlstm.webapp.generate_tab import build_generate_tab
     from textlstm.webapp.inside_tab import build_inside_tab
     from textlstm.webapp.sentiment_tab import build_sentiment_tab
@@ -117,6 +120,9 @@ def build_app(sentiment_model=DEFAULT_SENTIMENT, generator_model=DEFAULT_GENERAT
                     build_generate_tab(generator, batching)
             with gr.Tab("Inside the LSTM"):
                 build_inside_tab(classifier, generator)
+            if fine_tuning:
+                with gr.Tab("Fine-tune"):
+                    build_fine_tune_tab(classifier, generator, models_dir)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 
@@ -131,6 +137,12 @@ def add_demo_arguments(parser):
                         help="how word contributions are computed (default: %(default)s, one batched pass)")
     parser.add_argument("--no-batching", dest="batching", action="store_false",
                         help="compute every request alone (the first release's behaviour, for comparison)")
+    parser.add_argument("--no-fine-tuning", dest="fine_tuning", action="store_false",
+                        help="leave out the Fine-tune tab (visitors train models on this machine's CPU)")
+    models = [f for f in os.environ.get(presets.ENVIRONMENT_VARIABLE, "").split(os.pathsep) if f.strip()]
+    parser.add_argument("--models-dir", default=models[0] if models else None,
+                        help="where the Fine-tune tab saves tuned models by name (default: the first folder of "
+                             f"${presets.ENVIRONMENT_VARIABLE}; none: saving is off)")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--share", action="store_true", help="a public gradio.live link (off by default)")
