@@ -54,6 +54,7 @@ def test_sentiment_fine_tune_in_python(sentiment_run, tmp_path, capsys):
     after = tuned.metrics["fine_tuning"]["held_out_after"]["table"]
     before = tuned.metrics["fine_tuning"]["held_out_before"]["table"]
     assert after["examples"] == before["examples"] >= 4 and after["accuracy"] >= before["accuracy"]
+    assert after["split"] == before["split"] == "validation"  # the held-out slice, named as such
     assert [p.label for p in tuned.predict(["a superb gizmo", "a dreadful gizmo"])] == ["positive", "negative"]
     # save: an ordinary model folder that loads by name from $TEXTLSTM_MODELS
     saved = tuned.save(str(tmp_path / "models" / "gadgets"))

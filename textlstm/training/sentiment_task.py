@@ -6,6 +6,7 @@ an optional language-model phase first (pretraining.py); calibration on the vali
 last. Each source keeps its own static batch length.
 """
 
+import dataclasses
 import os
 
 import keras
@@ -152,7 +153,8 @@ class SentimentTask(Task):
         metrics = evaluation.evaluate_sets(end_to_end, tests, temperature) if tests else {
             "note": "no test split (a table, or a directory without test/)"}
         if self.base:  # the held-out slice, before (the base model) and after fine-tuning
-            held_out = [(s, split["validation"]) for s, split in self.sets if split["validation"] is not None]
+            held_out = [(dataclasses.replace(s, test_split=s.validation_split), split["validation"])  # named as such
+                        for s, split in self.sets if split["validation"] is not None]
             metrics["fine_tuning"] = {
                 "base_model": self.base.folder,
                 "held_out_before": evaluation.evaluate_sets(self.base.end_to_end, held_out)["evaluation"],
