@@ -78,6 +78,11 @@ def _real(name, value):
     return value
 
 
+def check_integer(name, value, low, high):
+    """An integer setting in [low, high]: 'epochs must be an integer from 1 to 50, got 0'."""
+    return _integer(value, low, high, f"{name} must be an integer from {low:,} to {high:,}")
+
+
 def check_index(name, value, count):
     """An index from 0 to count - 1 (a layer, a cell): 'cell must be an integer from 0 to 447, got 448'."""
     return _integer(value, 0, count - 1, f"{name} must be an integer from 0 to {count - 1:,}")

@@ -93,7 +93,7 @@ def test_each_visitor_has_their_own_model(tab_server):
         new_client(tab_server[0]).predict("a superb gizmo", api_name="/classify_tuned")
 
 
-def test_bad_uploads_get_one_sentence_and_start_nothing(tab_server, tmp_path):
+def test_bad_uploads_get_one_sentence_and_start_nothing(tab_server, gadgets, tmp_path):
     from gradio_client import handle_file
 
     client = new_client(tab_server[0])
@@ -110,6 +110,8 @@ def test_bad_uploads_get_one_sentence_and_start_nothing(tab_server, tmp_path):
         ("/fine_tune_sentiment", (handle_file(one_class), 6, 0), "exactly 2 classes"),
         ("/fine_tune_sentiment", (handle_file(few), 6, 0), "training needs at least 20"),
         ("/fine_tune_sentiment", (None, 6, 0), "table must be an uploaded file"),
+        ("/fine_tune_sentiment", (handle_file(gadgets), 0, 0), "epochs must be an integer from 1 to 50, got 0"),
+        ("/fine_tune_sentiment", (handle_file(gadgets), 6, "many"), "new_words must be an integer from 0 to 2,000"),
         ("/fine_tune_generator", (handle_file(str(latin)), 1), "is not valid UTF-8"),
         ("/fine_tune_generator", (handle_file(str(short)), 1), "at least 1,000 are needed"),
     ]

@@ -14,9 +14,16 @@ import shutil
 import gradio as gr
 
 from textlstm import presets
-from textlstm.data import table
+from textlstm.data import corpus, table
 from textlstm.errors import TextLSTMError
-from textlstm.input_checks import check_model_name, check_prompt, check_texts, check_upload, generation_params
+from textlstm.input_checks import (
+    check_integer,
+    check_model_name,
+    check_prompt,
+    check_texts,
+    check_upload,
+    generation_params,
+)
 from textlstm.training.fine_tuning import RECIPE
 from textlstm.training.tune import class_names, held_out_slice
 from textlstm.webapp import fine_tune_job
@@ -26,6 +33,8 @@ from textlstm.webapp.tuned_models import MAX_KEPT, TIME_TO_LIVE, TunedModels
 MAX_TABLE_BYTES = 1_000_000  # ~5,000 short texts or ~700 long reviews: minutes of training, not hours
 MAX_TABLE_ROWS = 5_000  # the benchmark's largest N is 3,000: the recipe's range
 MAX_TEXT_BYTES = 300_000  # characters of the generator's text: ~30 s per epoch on a 2-core CPU per 100,000
+MAX_EPOCHS = {"sentiment": 50, "charlm": RECIPE["charlm"]["epochs"]}  # the sliders' ends
+MAX_NEW_WORDS = 2000
 GENERATOR_EPOCHS = 3  # the demo's default: a new style shows after 2-3 epochs; the CLI's recipe allows 10
 EXAMPLES_SHOWN = 8  # held-out texts shown before / after, those fine-tuning changed first
 SHOWN_LOGS = ("loss", "val_loss", "val_accuracy")  # the training figures in the progress line
@@ -70,16 +79,17 @@ class FineTuneTab:
 
     def fine_tune(self, upload, epochs, new_words, workspace, progress=gr.Progress()):
         """Yields (status, results, examples or samples, workspace): progress while training, then the comparison."""
-        overrides = {"epochs": int(epochs)}
+        overrides = {"epochs": check_integer("epochs", epochs, 1, MAX_EPOCHS[self.kind])}
         if self.kind == "sentiment":
             path = check_upload("table", upload, MAX_TABLE_BYTES)
             texts, labels = table.read_table(path)
             if len(texts) > MAX_TABLE_ROWS:
                 raise TextLSTMError(f"table must hold at most {MAX_TABLE_ROWS:,} rows in the demo, got {len(texts):,}")
             table.labelled_splits(texts, labels, RECIPE["sentiment"]["validation_fraction"], 0, where="table")
-            overrides["new_words"] = int(new_words)
+            overrides["new_words"] = check_integer("new_words", new_words, 0, MAX_NEW_WORDS)
         else:
             path = check_upload("text", upload, MAX_TEXT_BYTES)
+            corpus.read_text_file(path)  # UTF-8, long enough: refused here, before a process starts
         self.registry.release(workspace)  # the visitor's previous model, if any: replaced
         workspace = self.registry.new_workspace()
         job = self._start(workspace, path, os.path.basename(path), overrides)
@@ -223,9 +233,9 @@ def _sentiment_part(tab):
                                    f"{table.MIN_EXAMPLES}, at most {MAX_TABLE_ROWS:,} rows, "
                                    f"{MAX_TABLE_BYTES // 10**6} MB)",
                              file_types=[".csv", ".tsv", ".txt"])
-            epochs = checked(gr.Slider(1, 50, value=RECIPE["sentiment"]["epochs"], step=1,
+            epochs = checked(gr.Slider(1, MAX_EPOCHS["sentiment"], value=RECIPE["sentiment"]["epochs"], step=1,
                                        label="Epochs at most (early stopping ends most runs sooner)"))
-            new_words = checked(gr.Slider(0, 2000, value=RECIPE["sentiment"]["new_words"], step=50,
+            new_words = checked(gr.Slider(0, MAX_NEW_WORDS, value=RECIPE["sentiment"]["new_words"], step=50,
                                           label="New words added to the vocabulary"))
             run = gr.Button("Fine-tune", variant="primary")
         with gr.Column():
@@ -249,7 +259,7 @@ def _generator_part(tab):
         with gr.Column():
             upload = gr.File(label=f"Your text: a UTF-8 .txt file (at least 1,000 characters, at most "
                                    f"{MAX_TEXT_BYTES // 1000:,} KB)", file_types=[".txt"])
-            epochs = checked(gr.Slider(1, RECIPE["charlm"]["epochs"], value=GENERATOR_EPOCHS, step=1,
+            epochs = checked(gr.Slider(1, MAX_EPOCHS["charlm"], value=GENERATOR_EPOCHS, step=1,
                                        label="Epochs at most"))
             run = gr.Button("Fine-tune", variant="primary")
         with gr.Column():
