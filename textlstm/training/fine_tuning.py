@@ -1,10 +1,10 @@
 """Fine-tuning: a run that starts from a trained model (a shipped name or a folder), not from scratch.
 
 The run keeps the base model's architecture and vocabulary, copies its weights before the first
-epoch, and trains on the new data with the small-data recipe below: a held-out slice for early
-stopping, a short schedule, the embedding and LSTMs at a tenth of the head's learning rate
-(discriminative fine-tuning, Howard & Ruder 2018), and the calibration refitted on the held-out
-slice. What the base model never saw gets rows of its own: new characters always (an embedding
+epoch (a sentiment model's head starts fresh: `new_head`), and trains on the new data with the
+small-data recipe below: a held-out slice for early stopping, a short schedule, the embedding and
+LSTMs at 0.3 of the head's learning rate (discriminative fine-tuning, Howard & Ruder 2018), and the
+calibration refitted on the held-out slice. What the base model never saw gets rows of its own: new characters always (an embedding
 row, a softmax row), frequent new words when `new_words` > 0 (an embedding row each). The result
 is an ordinary run folder whose config.json names its `base_model`.
 """
