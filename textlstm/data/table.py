@@ -66,12 +66,22 @@ def _natural(name):
         return (1, 0.0, name.lower())
 
 
+def _with_words(texts, labels):
+    """The (texts, labels) whose text has a word: a text with no word teaches nothing."""
+    kept = [i for i, text in enumerate(texts) if has_word(str(text))]
+    return [str(texts[i]) for i in kept], [labels[i] for i in kept]
+
+
+def class_names(texts, labels, where="labels"):
+    """[class of label 0, class of label 1] as the training rows spell them (texts without a word left out)."""
+    return label_ids(_with_words(texts, labels)[1], where)[1]
+
+
 def labelled_splits(texts, labels, validation_fraction, seed, where="labels"):
     """(train, validation) datasets of (text, int32 label), stratified; refuses what cannot train."""
     if len(texts) != len(labels):
         raise TextLSTMError(f"texts and labels must have the same length, got {len(texts)} and {len(labels)}")
-    kept = [i for i, text in enumerate(texts) if has_word(str(text))]  # a text with no word teaches nothing
-    texts, labels = [str(texts[i]) for i in kept], [labels[i] for i in kept]
+    texts, labels = _with_words(texts, labels)
     ids, _ = label_ids(labels, where)
     if len(texts) < MIN_EXAMPLES:
         raise TextLSTMError(f"{where} has {len(texts)} examples with a word; training needs at least {MIN_EXAMPLES}")

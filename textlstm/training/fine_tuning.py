@@ -4,9 +4,10 @@ The run keeps the base model's architecture and vocabulary, copies its weights b
 epoch (a sentiment model's head starts fresh: `new_head`), and trains on the new data with the
 small-data recipe below: a held-out slice for early stopping, a short schedule, the embedding and
 LSTMs at 0.3 of the head's learning rate (discriminative fine-tuning, Howard & Ruder 2018), and the
-calibration refitted on the held-out slice. What the base model never saw gets rows of its own: new characters always (an embedding
-row, a softmax row), frequent new words when `new_words` > 0 (an embedding row each). The result
-is an ordinary run folder whose config.json names its `base_model`.
+calibration refitted on the held-out slice. What the base model never saw gets rows of its own:
+new characters always (an embedding row, a softmax row), frequent new words when `new_words` > 0
+(an embedding row each). The result is an ordinary run folder whose config.json names its
+`base_model`.
 """
 
 import dataclasses
@@ -112,9 +113,9 @@ def new_words(texts, tokens, limit, min_count=2):
 
 
 def copy_weights(base, model, grown=("embedding",), output=None, fresh=()):
-    """Every layer of `model` but those named in `fresh` takes its namesake's weights in `base`. A layer in `grown` may have more
-    rows (new words or characters): the base rows are copied, each new row is the mean of the base
-    rows. `output`: the softmax layer, whose new columns are the base's mean and new biases its
+    """Every layer of `model` but those named in `fresh` takes its namesake's weights in `base`. A
+    layer in `grown` may have more rows (new words or characters): the base rows are copied, each new
+    row is the mean of the base rows. `output`: the softmax layer, whose new columns are the base's mean and new biases its
     smallest (a new character starts as unlikely as the rarest known one)."""
     for layer in model.layers:
         if not layer.weights or layer.name in fresh:

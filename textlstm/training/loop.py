@@ -140,9 +140,10 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
         totals, start = {}, time.perf_counter()
         for step in range(num_steps):
             steps.add(totals, train_step(iterator))
-            bar.update(step + 1, values=list(steps.means(totals).items()))
+            so_far = steps.means(totals)
+            bar.update(step + 1, values=list(so_far.items()))
             for callback in callbacks:
-                callback.on_train_batch_end(step, steps.means(totals))
+                callback.on_train_batch_end(step, so_far)
         seconds = time.perf_counter() - start
         logs = {"epoch": epoch, **steps.means(totals), **steps.validate(eval_step, validation, task.validation_weights()),
                 "learning_rate": optimizers.current_rate(optimizer), "seconds": seconds,

@@ -18,7 +18,7 @@ from textlstm.config import CharLMConfig, SentimentConfig, apply_overrides
 from textlstm.data import table
 from textlstm.errors import TextLSTMError
 from textlstm.models import sentiment_model
-from textlstm.text.rules import has_word, words
+from textlstm.text.rules import words
 from textlstm.training import loop
 from textlstm.training.fine_tuning import RECIPE, fine_tune_config
 
@@ -38,14 +38,15 @@ def fine_tune_sentiment(base, texts, labels, out=None, callbacks=None, from_scra
         raise TextLSTMError(f"labels must be a list as long as texts ({len(texts)}), got {labels!r:.80}")
     # Two classes, enough texts with a word, both classes held out: one clear error before anything is written.
     fraction = overrides.get("validation_fraction") or RECIPE["sentiment"]["validation_fraction"]
-    table.labelled_splits(list(texts), list(labels), fraction, 0)
+    train, held_out = table.labelled_splits(list(texts), list(labels), fraction, 0)
     out = out or tempfile.mkdtemp(prefix="textlstm-fine-tune-")
     buffer = io.StringIO()
     csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows([("text", "label"), *zip(texts, labels)])
     path = os.path.join(out, TABLE_FILE)
     overrides = {"table_file": path, **overrides}
     if "batch_size" not in overrides:  # a few dozen examples: batches no larger than the held-out slice
-        overrides["batch_size"] = _batch_for(labels, texts, overrides.get("validation_fraction"))
+        smaller = min(int(train.cardinality()), int(held_out.cardinality()))  # the run splits by the same counts
+        overrides["batch_size"] = _power_of_two(smaller, RECIPE["sentiment"]["batch_size"])
     config = _without_base(fine_tune_config("sentiment", base, overrides), from_scratch)
     if "sequence_length" not in overrides:  # short texts, a short window: the steps cost, padding or not
         config = apply_overrides(config, {"sequence_length": _window_for(texts, config.sequence_length)})
@@ -72,15 +73,14 @@ def fine_tune_generator(base, text, out=None, callbacks=None, from_scratch=False
 
 def class_names(table_file):
     """[class of label 0, class of label 1] of a table file, as its rows spell them."""
-    texts, labels = table.read_table(table_file)
-    return table.label_ids([y for t, y in zip(texts, labels) if has_word(t)])[1]
+    return table.class_names(*table.read_table(table_file))
 
 
 def held_out_slice(config):
     """(texts, label ids, [class of 0, class of 1]) of a table run's held-out slice: the texts its
     metrics.json["fine_tuning"] scores before and after."""
-    texts, labels = table.read_table(config.table_file)
-    names = class_names(config.table_file)
+    texts, labels = table.read_table(config.table_file)  # read once: names and slice from the same rows
+    names = table.class_names(texts, labels)
     _, held_out = table.labelled_splits(texts, labels, config.validation_fraction, config.seed)
     rows = [(t.decode("utf-8"), int(y)) for t, y in held_out.as_numpy_iterator()]
     return [t for t, _ in rows], [y for _, y in rows], names
@@ -103,13 +103,6 @@ def _window_for(texts, limit):
     lengths = sorted(len(words(t)) for t in texts)
     longest = lengths[min(len(lengths) - 1, int(len(lengths) * 0.99))] if lengths else 1
     return sentiment_model.bucketed(max(longest, 1), limit)
-
-
-def _batch_for(labels, texts, fraction):
-    fraction = fraction or RECIPE["sentiment"]["validation_fraction"]
-    kept = [str(y).strip() for t, y in zip(texts, labels) if has_word(t)]
-    held = sum(max(1, round(kept.count(c) * fraction)) for c in set(kept))
-    return _power_of_two(min(held, len(kept) - held), RECIPE["sentiment"]["batch_size"])
 
 
 def _power_of_two(n, largest):

@@ -72,8 +72,8 @@ class FineTuneTab:
 
     # --- training -------------------------------------------------------------------------
 
-    def _start(self, workspace, path, upload_name, overrides):
-        data = os.path.join(workspace, "upload" + os.path.splitext(upload_name)[1].lower())
+    def _start(self, workspace, path, overrides):
+        data = os.path.join(workspace, "upload" + os.path.splitext(path)[1].lower())  # .tsv: read as TSV
         shutil.copyfile(path, data)  # Gradio may delete its upload cache: the run keeps its own copy
         return fine_tune_job.start(self.kind, self.base.folder, data, workspace, overrides)
 
@@ -92,7 +92,7 @@ class FineTuneTab:
             corpus.read_text_file(path)  # UTF-8, long enough: refused here, before a process starts
         self.registry.release(workspace)  # the visitor's previous model, if any: replaced
         workspace = self.registry.new_workspace()
-        job = self._start(workspace, path, os.path.basename(path), overrides)
+        job = self._start(workspace, path, overrides)
         try:
             yield "Starting (loading TensorFlow and the base model)…", "", None, workspace
             for update in job.updates():
