@@ -33,6 +33,9 @@ def test_sentiment_run_artifacts_and_round_trip(sentiment_run):
     np.testing.assert_allclose(plain(tf.constant(texts)).numpy()[:, 0], first, atol=1e-6)
     single = classifier.predict("a wonderful moving film")
     assert single.label == "positive" and single.positive_probability > 0.5 and single.confidence > 0.5
+    assert list(single.probabilities) == list(classifier.labels) == ["negative", "positive"]
+    assert single.probabilities["positive"] == pytest.approx(single.positive_probability)
+    assert single.confidence == pytest.approx(max(single.probabilities.values()))
     assert classifier.predict("terrible acting and a dull story").label == "negative"
     assert [p.label for p in classifier.predict(texts)] == [("positive" if p > 0.5 else "negative") for p in first]
 

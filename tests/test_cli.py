@@ -56,6 +56,9 @@ def test_predict_from_arguments_file_and_stdin(sentiment_run, tmp_path, cli_env)
     row = json.loads(r.stdout)
     p = textlstm.load_sentiment(sentiment_run).predict("a wonderful moving film")
     assert row["label"] == p.label and abs(row["positive_probability"] - p.positive_probability) < 1e-6
+    assert list(row["probabilities"]) == ["negative", "positive"]  # every class, in the model's order
+    assert row["probabilities"] == pytest.approx(p.probabilities, abs=1e-6)
+    assert sum(row["probabilities"].values()) == pytest.approx(1.0)
     lines = tmp_path / "reviews.txt"
     lines.write_text("a wonderful moving film\n\nan awful boring film\n", encoding="utf-8")
     from_file = run(["predict", sentiment_run, "--file", str(lines)], cli_env)

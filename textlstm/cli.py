@@ -206,6 +206,7 @@ def _read_lines(path):
 
 def cmd_predict(args):
     from textlstm import input_checks
+    from textlstm.data import labels as label_rule
     from textlstm.export.exported_model import ExportedModel, is_export
     from textlstm.sentiment_classifier import SentimentClassifier
 
@@ -216,12 +217,15 @@ def cmd_predict(args):
         raise TextLSTMError("no text to classify: pass texts as arguments, --file FILE, or lines on stdin")
     texts, _ = input_checks.check_texts(list(texts))  # also makes undecodable argv bytes printable
     model = (ExportedModel if is_export(args.run_dir) else SentimentClassifier).load(args.run_dir)
-    for text, p in zip(texts, model.predict_proba(texts)):
-        label = "positive" if p > 0.5 else "negative"
+    names = getattr(model, "labels", label_rule.SENTIMENT_LABELS)
+    p = model.predict_proba(texts)
+    decided, _ = label_rule.decide(p, names)
+    for text, label, positive, row in zip(texts, decided, label_rule.positive_probability(p, names), p):
         if args.json:
-            print(json.dumps({"text": text, "label": label, "positive_probability": float(p)}))
+            print(json.dumps({"text": text, "label": label, "probabilities": label_rule.as_dict(row, names),
+                              "positive_probability": float(positive)}))
         else:
-            print(f"{label}\t{p:.4f}\t{text[:80]}")
+            print(f"{label}\t{positive:.4f}\t{text[:80]}")
 
 
 def cmd_generate(args):

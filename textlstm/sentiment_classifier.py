@@ -3,7 +3,7 @@
 import dataclasses
 
 from textlstm import artifacts
-from textlstm.data.sources import LABEL_NAMES
+from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.input_checks import check_texts
 from textlstm.inside import explanations, trace
@@ -12,12 +12,15 @@ from textlstm.models.sentiment_predictor import SentimentPredictor
 
 @dataclasses.dataclass(frozen=True)
 class SentimentPrediction:
-    label: str  # "positive" or "negative"
-    positive_probability: float  # P(positive) in [0, 1]
+    label: str  # the class of the largest probability: "negative" or "positive" for a two-class model
+    positive_probability: float  # P(positive | negative or positive) in [0, 1] (data/labels.py)
+    probabilities: dict = dataclasses.field(default=None, compare=False)  # {label: probability}, in the model's order
 
     @property
     def confidence(self) -> float:
         """The probability of the predicted label."""
+        if self.probabilities:
+            return self.probabilities[self.label]
         return max(self.positive_probability, 1.0 - self.positive_probability)
 
 
@@ -61,9 +64,11 @@ class SentimentClassifier(SentimentPredictor):
     def predict(self, texts):
         """One SentimentPrediction for a string; a list of them for a list of strings."""
         items, single = check_texts(texts)
-        predictions = [
-            SentimentPrediction(LABEL_NAMES[int(p > 0.5)], float(p)) for p in self.predict_proba(items)
-        ]
+        p = self.predict_proba(items)
+        names, _ = label_rule.decide(p, self.labels)
+        positive = label_rule.positive_probability(p, self.labels)
+        predictions = [SentimentPrediction(name, float(q), label_rule.as_dict(row, self.labels))
+                       for name, q, row in zip(names, positive, p)]
         return predictions[0] if single else predictions
 
     def explain(self, texts, method="gradients"):

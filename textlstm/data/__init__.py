@@ -1,7 +1,8 @@
 """Data: labelled texts and character corpora in, unbatched and batched `tf.data` out.
 
     catalog      TFDS by name: a prepared builder (downloading when it can), a split
-    sources      what a labelled source is (a TFDS dataset's keys, splits, weight, length); LABEL_NAMES
+    sources      what a labelled source is (a TFDS dataset's keys, splits, weight, length)
+    labels       class names, and the one rule that turns probabilities into a label and a confidence
     labelled     reading sources: (text, label) datasets, the config's first source, unlabelled texts
     directory    a folder of .txt files as one more kind of source
     corpus       the character model's text, one string per split (TFDS or a text file)

@@ -21,7 +21,6 @@ from typing import Optional
 
 from textlstm.errors import TextLSTMError
 
-LABEL_NAMES = ("negative", "positive")  # label 0, label 1: the order of every textlstm sentiment set
 TEXT_FORMATS = ("plain", "ptb")
 
 

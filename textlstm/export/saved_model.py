@@ -25,6 +25,7 @@ import keras
 import tensorflow as tf
 
 from textlstm import artifacts, input_checks, loading
+from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.models import charlm_model, sentiment_model
 from textlstm.models.sampler import CharSampler
@@ -54,7 +55,7 @@ def _sentiment_archive(folder):
         with tf.control_dependencies(_text_checks(text, "text", allow_blank=False)):
             text = tf.identity(text)
         probability = model(text, training=False)[:, 0]  # (B,)
-        label = tf.where(probability > 0.5, tf.constant("positive"), tf.constant("negative"))
+        label = label_rule.label_tensor(probability[:, None])  # (B,) the rule of data/labels.py
         return {"positive_probability": probability, "label": label}
 
     archive.add_endpoint("serving_default", serving_default)

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from textlstm import loading
+from textlstm.data import labels as label_rule
 from textlstm.input_checks import check_texts
 from textlstm.models import sentiment_model
 
@@ -27,6 +28,7 @@ class SentimentPredictor:
         self.config = config
         self.metrics = metrics or {}
         self.folder = folder  # the model folder it was loaded from (fine-tuning starts from it), or None
+        self.labels = label_rule.SENTIMENT_LABELS  # class names in output order; P(positive) is the second
         self._vectorize = tf.function(
             lambda text: tf.cast(sentiment_model.vectorizer_part(model)(text), tf.int32),
             input_signature=[tf.TensorSpec([None], tf.string)],
@@ -64,7 +66,7 @@ class SentimentPredictor:
         return cls(model, config, loading.load_folder_metrics(folder), folder)
 
     def predict_proba(self, texts) -> np.ndarray:
-        """P(positive) for each text, shape (N,) float32."""
+        """P(positive) for each text, shape (N,) float32: the probability of `labels[1]`."""
         items, _ = check_texts(texts)
         chunks = [self._forward(items[i : i + INFERENCE_BATCH]) for i in range(0, len(items), INFERENCE_BATCH)]
         return np.concatenate(chunks).astype(np.float32)

@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from textlstm import artifacts
+from textlstm.data import labels as label_rule
 
 OUTPUT_LAYER = "positive_probability"  # Dense(1, sigmoid): the layer the temperature folds into
 ECE_BINS = 10
@@ -72,8 +73,8 @@ def reliability(probabilities, labels, bins: int = ECE_BINS) -> list:
     """Per bin of confidence max(p, 1 - p) in [0.5, 1]: [mean confidence, accuracy, count], empty
     bins left out: the points of the reliability diagram, and what ECE sums."""
     p = np.asarray(probabilities, np.float64)
-    confidence = np.maximum(p, 1.0 - p)
-    correct = ((p > 0.5) == (np.asarray(labels) > 0.5)).astype(np.float64)
+    _, confidence = label_rule.decide(p)  # max(p, 1 - p)
+    correct = label_rule.is_correct(p, labels)
     which = np.minimum(((confidence - 0.5) / 0.5 * bins).astype(int), bins - 1)  # 0.5 .. 1.0 in `bins` bins
     return [[float(confidence[which == b].mean()), float(correct[which == b].mean()), int((which == b).sum())]
             for b in range(bins) if (which == b).any()]

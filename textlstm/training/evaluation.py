@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from textlstm.data import corpus
+from textlstm.data import labels as label_rule
 from textlstm.models.charlm_model import build_step_model
 from textlstm.text.vectorizers import text_to_char_ids
 from textlstm.training import calibration
@@ -34,7 +35,7 @@ def sentiment_figures(p, y, split_name: str = "test", temperature=None) -> dict:
     folded into the model, also the ECE and reliability the model had before."""
     p_clipped = np.clip(p, 1e-7, 1 - 1e-7)
     result = {
-        "accuracy": float(((p > 0.5) == (y > 0.5)).mean()),
+        "accuracy": float(label_rule.is_correct(p, y).mean()),
         "loss": float(-(y * np.log(p_clipped) + (1 - y) * np.log(1 - p_clipped)).mean()),
         "ece": calibration.expected_calibration_error(p, y),
         "examples": int(len(y)),

@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from textlstm.data import labelled
+from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.models.sentiment_predictor import SentimentPredictor
 from textlstm.text.rules import has_word
@@ -46,9 +47,10 @@ def pseudo_labelled_examples(config, data_dir=None):
             continue
         chunk = chunk[present]
         p = teacher.predict_proba([t for t, keep in zip(decoded, present) if keep])  # (N,)
-        sure = np.maximum(p, 1.0 - p) >= config.teacher_confidence
+        _, confidence = label_rule.decide(p, teacher.labels)
+        sure = confidence >= config.teacher_confidence
         kept_texts.extend(chunk[sure])
-        kept_labels.extend((p[sure] > 0.5).astype(np.int32))
+        kept_labels.extend(label_rule.label_ids(p[sure]).astype(np.int32))
     if not kept_texts:
         raise TextLSTMError(
             f"the teacher is sure of none of the {total} unlabelled reviews at teacher_confidence "

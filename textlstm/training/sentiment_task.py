@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from textlstm import artifacts
 from textlstm.data import labelled, negation, pipelines, sources
+from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.models import sentiment_model
 from textlstm.text import vectorizers
@@ -105,7 +106,8 @@ class SentimentTask(Task):
         return adversarial.adversarial_forward(self.config, model, self.per_example_loss)
 
     def sums(self, labels, probabilities, per_example):
-        correct = tf.cast(tf.equal(tf.cast(probabilities > 0.5, tf.float32), labels), tf.float32)
+        decided = tf.cast(label_rule.label_id_tensor(probabilities), tf.float32)[:, None]  # (B, 1)
+        correct = tf.cast(tf.equal(decided, labels), tf.float32)
         return {"loss": tf.reduce_sum(per_example), "correct": tf.reduce_sum(correct),
                 "count": tf.cast(tf.shape(labels)[0], tf.float32)}
 

@@ -15,6 +15,7 @@ import gradio as gr
 
 from textlstm import presets
 from textlstm.data import corpus, table
+from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.input_checks import (
     check_integer,
@@ -162,7 +163,7 @@ def _status(update):
 
 
 def _label(p, names):
-    return {names[1]: p, names[0]: 1.0 - p}
+    return label_rule.as_dict(p, names)
 
 
 @functools.lru_cache(maxsize=MAX_KEPT)
@@ -193,8 +194,9 @@ def _sentiment_results(base, tuned):
     texts, labels, names = held_out_slice(tuned.config)
     p_before, p_after = base.predict_proba(texts), tuned.predict_proba(texts)
     changed = sorted(range(len(texts)), key=lambda i: -abs(float(p_after[i]) - float(p_before[i])))
-    rows = [[texts[i], names[labels[i]], f"{names[int(p_before[i] > 0.5)]} ({p_before[i]:.2f})",
-             f"{names[int(p_after[i] > 0.5)]} ({p_after[i]:.2f})"] for i in changed[:EXAMPLES_SHOWN]]
+    (said_before, _), (said_after, _) = label_rule.decide(p_before, names), label_rule.decide(p_after, names)
+    rows = [[texts[i], names[labels[i]], f"{said_before[i]} ({p_before[i]:.2f})",
+             f"{said_after[i]} ({p_after[i]:.2f})"] for i in changed[:EXAMPLES_SHOWN]]
     return summary, rows
 
 

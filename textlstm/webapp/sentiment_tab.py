@@ -7,6 +7,7 @@ import tempfile
 import gradio as gr
 
 from textlstm import artifacts
+from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.input_checks import MAX_BATCH, check_texts
 from textlstm.webapp import warmup
@@ -49,7 +50,7 @@ def classify(explain, text):
         p, highlighted = explain(text)
     except TextLSTMError as e:
         raise gr.Error(str(e)) from None
-    return {"positive": p, "negative": 1.0 - p}, [(piece, _category(score)) for piece, score in highlighted]
+    return label_rule.as_dict(p), [(piece, _category(score)) for piece, score in highlighted]
 
 
 def explainer(classifier, method="gradients", batching=True):
@@ -93,12 +94,13 @@ def classify_file(classifier, file):
     with open(out_path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["text", "label", "positive_probability"])
-        for text, p in zip(reviews, probabilities):
-            writer.writerow([text, "positive" if p > 0.5 else "negative", f"{p:.6f}"])
-    return out_path, _histogram(probabilities)
+        decided, _ = label_rule.decide(probabilities)
+        for text, label, p in zip(reviews, decided, probabilities):
+            writer.writerow([text, label, f"{p:.6f}"])
+    return out_path, _histogram(probabilities, decided)
 
 
-def _histogram(probabilities):
+def _histogram(probabilities, decided):
     plt = artifacts.pyplot()
 
     fig, ax = plt.subplots(figsize=(6, 2.8))
@@ -106,7 +108,8 @@ def _histogram(probabilities):
     ax.axvline(0.5, color="gray", linestyle="--")
     ax.set_xlabel("P(positive)")
     ax.set_ylabel("reviews")
-    ax.set_title(f"{len(probabilities)} reviews: {int((probabilities > 0.5).sum())} positive")
+    positive = decided.count("positive")
+    ax.set_title(f"{len(probabilities)} reviews: {positive} positive")
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -13,7 +13,7 @@ original release, downloaded and extracted by TFDS.
 import tensorflow_datasets as tfds
 from etils import epath
 
-from textlstm.data.sources import LABEL_NAMES
+from textlstm.data.labels import SENTIMENT_LABELS
 
 SPLITS = ("train", "validation", "test")
 VERSION = "1.0.0"
@@ -26,7 +26,7 @@ Offline, pass a folder laid out like textlstm's `shared/raw/everyday` (`mpqa.all
 
 def features(**more):
     return tfds.features.FeaturesDict({"text": tfds.features.Text(),
-                                       "label": tfds.features.ClassLabel(names=list(LABEL_NAMES)), **more})
+                                       "label": tfds.features.ClassLabel(names=list(SENTIMENT_LABELS)), **more})
 
 
 class EverydayBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):

@@ -1,0 +1,86 @@
+"""Class names, and the one rule that turns a model's probabilities into an answer.
+
+Every surface that shows a sentiment (the Python API, the CLI, the demo, the SavedModel
+signature, self-training, evaluation and calibration) decides the label and its confidence
+here, so a model with other classes changes one place, not forty.
+
+A model's output is either one column, P(positive) from a sigmoid (the two-class models
+trained so far), or one column per class from a softmax. `class_probabilities` turns both
+into (N, C) rows that sum to 1; everything else reads those rows:
+
+    label       the class of the largest probability (ties: the first class, so a
+                two-class P(positive) of exactly 0.5 is "negative", as it always was)
+    confidence  that largest probability
+    positive_probability  P(positive | negative or positive): a two-class model's own
+                P(positive); a model with more classes renormalised over those two
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from textlstm.errors import TextLSTMError
+
+SENTIMENT_LABELS = ("negative", "positive")  # label 0, label 1: the order of every two-class sentiment set
+
+
+def class_probabilities(outputs) -> np.ndarray:
+    """(N, 1) sigmoid outputs, (N,) P(positive) or (N, C) softmax rows -> (N, C) float64 rows."""
+    p = np.asarray(outputs, np.float64)
+    if p.ndim == 1:
+        p = p[:, None]
+    if p.shape[-1] == 1:  # P(positive): the two-class rows [P(negative), P(positive)]
+        return np.concatenate([1.0 - p, p], axis=-1)
+    return p
+
+
+def label_ids(probabilities) -> np.ndarray:
+    """(N,) index of each row's label: the largest probability, the first class on a tie."""
+    return np.argmax(class_probabilities(probabilities), axis=-1)
+
+
+def decide(probabilities, labels=SENTIMENT_LABELS) -> tuple:
+    """([label name per row], (N,) confidence = the probability of that label)."""
+    rows = class_probabilities(probabilities)
+    check_width(rows.shape[-1], labels)
+    ids = np.argmax(rows, axis=-1)
+    return [labels[i] for i in ids], rows[np.arange(len(rows)), ids]
+
+
+def positive_probability(probabilities, labels=SENTIMENT_LABELS) -> np.ndarray:
+    """(N,) P(positive | negative or positive); a two-class model's second class counts as positive."""
+    rows = class_probabilities(probabilities)
+    check_width(rows.shape[-1], labels)
+    if len(labels) == 2:
+        return rows[:, 1]
+    negative, positive = (rows[:, list(labels).index(name)] for name in SENTIMENT_LABELS)
+    return positive / np.maximum(negative + positive, 1e-12)
+
+
+def as_dict(row, labels=SENTIMENT_LABELS) -> dict:
+    """One row of probabilities -> {label: probability} (what a demo's label widget shows)."""
+    row = class_probabilities(np.asarray(row)[None])[0]
+    check_width(len(row), labels)
+    return {name: float(p) for name, p in zip(labels, row)}
+
+
+def is_correct(probabilities, label_indices) -> np.ndarray:
+    """(N,) 1.0 where the decided label is the true one (label_indices: int class ids), else 0.0."""
+    return (label_ids(probabilities) == np.asarray(label_indices).astype(np.int64)).astype(np.float64)
+
+
+def label_id_tensor(probabilities: tf.Tensor) -> tf.Tensor:
+    """The same rule in TensorFlow core ops (training steps, exported graphs): (B, 1) or (B, C) -> (B,) int32."""
+    if probabilities.shape[-1] == 1:
+        probabilities = tf.concat([1.0 - probabilities, probabilities], axis=-1)  # (B, 2)
+    return tf.argmax(probabilities, axis=-1, output_type=tf.int32)  # (B,); argmax takes the first of a tie
+
+
+def label_tensor(probabilities: tf.Tensor, labels=SENTIMENT_LABELS) -> tf.Tensor:
+    """(B, 1) or (B, C) -> (B,) label strings, in TensorFlow core ops."""
+    return tf.gather(tf.constant(list(labels)), label_id_tensor(probabilities))  # (B,)
+
+
+def check_width(width: int, labels) -> None:
+    if width != len(labels):
+        raise TextLSTMError(f"the model gives {width} class probabilities but names {len(labels)} labels "
+                            f"({', '.join(labels)})")
