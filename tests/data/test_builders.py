@@ -1,9 +1,10 @@
-"""The four everyday-English TFDS builders (textlstm/datasets/).
+"""The TFDS builders of textlstm/data/builders/: four everyday-English sets, three with a neutral class.
 
 - tfds.testing.DatasetBuilderTestCase on the fake source files in tests/fixtures/everyday (laid out
-  like the manual dir ../shared/raw/everyday): registration, generation, splits, features;
+  like the manual dir ../shared/raw/everyday) and tests/fixtures/three_way (like ../shared/raw/three_way):
+  registration, generation, splits, features;
 - the download path, with TFDS's download manager answering from fake release files;
-- where ../shared exists: each builder run on ../shared/raw/everyday gives exactly the examples
+- where ../shared exists: each builder run on ../shared/raw gives exactly the examples
   of the prepared copy in ../shared/tfds.
 """
 
@@ -18,9 +19,13 @@ import tensorflow_datasets as tfds
 from conftest import SHARED, TEST_DATA
 
 from textlstm import datasets
-from textlstm.data.builders import everyday, goemotions_sentiment, multi_domain_sentiment
+from textlstm.data import builders
+from textlstm.data.builders import everyday, goemotions_sentiment, multi_domain_sentiment, sentiment_treebank
 
 FAKE = os.path.join(TEST_DATA, "everyday")
+FAKE_THREE_WAY = os.path.join(TEST_DATA, "three_way")
+RAW_FOLDER = {name: "everyday" for name in (*datasets.NAMES, "goemotions_three_way")}  # under ../shared/raw
+RAW_FOLDER.update(sentiment_treebank="three_way", airline_tweets="three_way")
 
 
 class _Case(tfds.testing.DatasetBuilderTestCase):
@@ -53,8 +58,28 @@ class GoemotionsSentimentTest(_Case):
     SPLITS = {"train": 4, "validation": 2, "test": 2}  # only comments of group 1 alone or 3 alone
 
 
+class GoemotionsThreeWayTest(_Case):
+    __test__ = True
+    DATASET_CLASS = builders.GoemotionsThreeWay
+    SPLITS = {"train": 5, "validation": 2, "test": 3}  # comments of group 1, 2 or 3 alone
+
+
+class SentimentTreebankTest(_Case):
+    __test__ = True
+    EXAMPLE_DIR = FAKE_THREE_WAY
+    DATASET_CLASS = builders.SentimentTreebank
+    SPLITS = {"train": 17, "validation": 2, "test": 1}  # 9 + 9 nodes, "." seen twice; dev roots once
+
+
+class AirlineTweetsTest(_Case):
+    __test__ = True
+    EXAMPLE_DIR = FAKE_THREE_WAY
+    DATASET_CLASS = builders.AirlineTweets
+    SPLITS = {"train": 8, "validation": 2, "test": 2}  # 12 rows: i % 10 == 0 test, == 1 validation
+
+
 def _examples(builder, split):
-    return [{k: (v.decode() if isinstance(v, bytes) else int(v)) for k, v in ex.items()}
+    return [{k: (v.decode() if isinstance(v, bytes) else v.item()) for k, v in ex.items()}
             for ex in tfds.as_numpy(builder.as_dataset(split=split))]
 
 
@@ -129,16 +154,42 @@ def test_pros_cons_download_says_how_to_open_its_rar_archive(monkeypatch, tmp_pa
         pros_cons._extract_rar(tmp_path / "pros-cons.rar", tmp_path)
 
 
+def test_treebank_phrases_labels_and_sentences(tmp_path):
+    nodes = sentiment_treebank.phrases("(3 (2 It) (4 (4 (2 's) (3 (2 a) (3 lovely))) (2 .)))")
+    assert nodes[0] == (3, "It 's a lovely .") and (4, "'s a lovely") in nodes and len(nodes) == 9  # root first
+    sst = _prepare(builders.SentimentTreebank, tmp_path, FAKE_THREE_WAY)
+    validation = _examples(sst, "validation")
+    assert [(e["text"], e["label"], e["is_sentence"]) for e in sorted(validation, key=lambda e: e["text"])] == [
+        ("The meeting ( is long )", 2, True), ("Truly great", 4, True)]  # PTB brackets restored; a repeat kept once
+    train = {e["text"]: e for e in _examples(sst, "train")}
+    assert train["dreadful"]["label"] == 0 and not train["dreadful"]["is_sentence"]
+    assert train["The film is dreadful ."]["is_sentence"] and sentiment_treebank.THREE_WAY[1] == "negative"
+    assert sst.info.features["label"].names == list(sentiment_treebank.FIVE_LABELS)
+
+
+def test_airline_tweets_keep_airline_reason_and_agreement(tmp_path):
+    tweets = {e["text"]: e for e in _examples(_prepare(builders.AirlineTweets, tmp_path, FAKE_THREE_WAY), "test")}
+    first = tweets['@American tweet number 0, "negative"']  # row 0: test
+    assert (first["label"], first["airline"], first["negative_reason"]) == (0, 0, "Late Flight")
+    assert first["label_confidence"] == pytest.approx(0.5)
+    assert tweets['@USAirways tweet number 10, "neutral"']["negative_reason"] == ""  # row 10: test
+
+
+def test_airline_tweets_without_the_file_say_where_it_goes(tmp_path):
+    with pytest.raises(Exception, match="airline/Tweets.csv in the manual dir"):
+        builders.AirlineTweets(data_dir=str(tmp_path)).download_and_prepare()
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", datasets.NAMES)
+@pytest.mark.parametrize("name", datasets.NAMES + builders.THREE_WAY_NAMES)
 def test_builder_on_the_original_files_gives_the_prepared_copy(name, tmp_path):
-    raw, prepared = os.path.join(SHARED, "raw", "everyday"), os.path.join(SHARED, "tfds", name, "1.0.0")
+    raw, prepared = os.path.join(SHARED, "raw", RAW_FOLDER[name]), os.path.join(SHARED, "tfds", name, "1.0.0")
     if not (os.path.isdir(raw) and os.path.isdir(prepared)):
-        pytest.skip(reason="needs ../shared/raw/everyday and ../shared/tfds (the prepared data beside the clone)")
+        pytest.skip(reason=f"needs ../shared/raw/{RAW_FOLDER[name]} and ../shared/tfds (the prepared data beside the clone)")
     mine = _prepare(tfds.builder_cls(name), tmp_path, raw)
     reference = tfds.builder_from_directory(prepared)
     assert mine.info.features.get_serialized_info() == reference.info.features.get_serialized_info()
     for split in everyday.SPLITS:
-        key = lambda e: tuple(sorted(e.items()))  # noqa: E731
+        key = lambda e: tuple(sorted((k, round(v, 4) if isinstance(v, float) else v) for k, v in e.items()))  # noqa: E731
         assert collections.Counter(map(key, _examples(mine, split))) == collections.Counter(
             map(key, _examples(reference, split))), split

@@ -15,6 +15,7 @@ from textlstm.data.builders import everyday
 BASE = "https://raw.githubusercontent.com/google-research/google-research/master/goemotions/data/"
 FILES = {"train": "train", "validation": "dev", "test": "test"}  # our split -> the release's file
 GROUPS = {"negative": "1", "positive": "3"}  # group ids of the manual files; 0 ambiguous, 2 neutral
+NEUTRAL_GROUP = "2"  # the release's emotion "neutral": no emotion at all
 
 
 class GoemotionsSentiment(everyday.EverydayBuilder):
@@ -25,6 +26,7 @@ class GoemotionsSentiment(everyday.EverydayBuilder):
                    "(label positive) or all in the negative group (label negative); ambiguous, neutral and "
                    "mixed comments are left out. GoEmotions' own train/dev/test split (dev is named "
                    "validation here). CC BY 4.0.")
+    KEPT = (GROUPS["negative"], GROUPS["positive"])  # the group ids kept, in label order
     HOMEPAGE = "https://github.com/google-research/google-research/tree/master/goemotions"
     CITATION = ("@inproceedings{demszky2020goemotions, title={GoEmotions: A Dataset of Fine-Grained "
                 "Emotions}, author={Demszky, Dorottya and others}, booktitle={ACL}, year={2020}}")
@@ -43,14 +45,15 @@ class GoemotionsSentiment(everyday.EverydayBuilder):
         for line in everyday.read_text(path).splitlines():
             text, ids, comment_id = line.split("\t")
             group = sorted({groups.get(i, "0") for i in ids.split(",")}) if groups else ids.split(",")
-            if len(group) == 1 and group[0] in GROUPS.values():
-                yield comment_id, {"text": text, "label": int(group[0] == GROUPS["positive"])}
+            if len(group) == 1 and group[0] in self.KEPT:
+                yield comment_id, {"text": text, "label": self.KEPT.index(group[0])}
 
 
 def _emotion_groups(emotions_txt: str, mapping_json: str) -> dict:
     """Emotion id (as in the tsv) -> group id: positive and negative per the paper's mapping,
-    everything else (ambiguous, neutral) to a group that is never kept."""
+    "neutral" to its own group, everything else (ambiguous) to a group that is never kept."""
     names = emotions_txt.split()
     mapping = json.loads(mapping_json)  # {"positive": [...], "negative": [...], "ambiguous": [...]}
     group_of = {name: GROUPS[g] for g in GROUPS for name in mapping.get(g, [])}
+    group_of["neutral"] = NEUTRAL_GROUP
     return {str(i): group_of.get(name, "0") for i, name in enumerate(names)}
