@@ -73,7 +73,7 @@ def reliability(probabilities, labels, bins: int = ECE_BINS) -> list:
     """Per bin of confidence max(p, 1 - p) in [0.5, 1]: [mean confidence, accuracy, count], empty
     bins left out: the points of the reliability diagram, and what ECE sums."""
     p = np.asarray(probabilities, np.float64)
-    _, confidence = label_rule.decide(p)  # max(p, 1 - p)
+    confidence = label_rule.class_probabilities(p).max(axis=-1)  # the decided label's: max(p, 1 - p)
     correct = label_rule.is_correct(p, labels)
     which = np.minimum(((confidence - 0.5) / 0.5 * bins).astype(int), bins - 1)  # 0.5 .. 1.0 in `bins` bins
     return [[float(confidence[which == b].mean()), float(correct[which == b].mean()), int((which == b).sum())]

@@ -24,9 +24,10 @@ Offline, pass a folder laid out like textlstm's `shared/raw/everyday` (`mpqa.all
 `download_config=tfds.download.DownloadConfig(manual_dir=FOLDER)`."""
 
 
-def features(**more):
+def features(names=SENTIMENT_LABELS, **more):
+    """text, a label of the class `names` (label i is names[i]), and `more` features."""
     return tfds.features.FeaturesDict({"text": tfds.features.Text(),
-                                       "label": tfds.features.ClassLabel(names=list(SENTIMENT_LABELS)), **more})
+                                       "label": tfds.features.ClassLabel(names=list(names)), **more})
 
 
 class EverydayBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
@@ -36,10 +37,11 @@ class EverydayBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     MANUAL_DOWNLOAD_INSTRUCTIONS = MANUAL_DOWNLOAD_INSTRUCTIONS
     DESCRIPTION = HOMEPAGE = CITATION = ""
     EXTRA_FEATURES = {}  # features beside text and label
+    LABEL_NAMES = SENTIMENT_LABELS  # the label's classes, in id order
 
     def _info(self):
         return self.dataset_info_from_configs(
-            description=self.DESCRIPTION, features=features(**self.EXTRA_FEATURES),
+            description=self.DESCRIPTION, features=features(self.LABEL_NAMES, **self.EXTRA_FEATURES),
             supervised_keys=("text", "label"), homepage=self.HOMEPAGE, citation=self.CITATION)
 
 

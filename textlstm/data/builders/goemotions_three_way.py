@@ -13,11 +13,7 @@ class GoemotionsThreeWay(goemotions_sentiment.GoemotionsSentiment):
 
     KEPT = (goemotions_sentiment.GROUPS["negative"], goemotions_sentiment.NEUTRAL_GROUP,
             goemotions_sentiment.GROUPS["positive"])
+    LABEL_NAMES = three_way.THREE_WAY_LABELS
     DESCRIPTION = ("Reddit comments from GoEmotions (Demszky et al. 2020) by the paper's sentiment grouping: "
                    "negative, neutral (no emotion) or positive; ambiguous and mixed comments are left out. "
                    "GoEmotions' own train/dev/test split (dev is named validation here). CC BY 4.0.")
-
-    def _info(self):
-        return self.dataset_info_from_configs(
-            description=self.DESCRIPTION, features=three_way.features3(), supervised_keys=("text", "label"),
-            homepage=self.HOMEPAGE, citation=self.CITATION)
