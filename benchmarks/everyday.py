@@ -85,10 +85,11 @@ def model_predictions(folder, sets) -> dict:
     from textlstm.training import evaluation
 
     model = loading.load_keras_model(loading.model_folder(folder))
+    labels = loading.load_folder_config(loading.model_folder(folder)).labels  # P(positive | not neutral) for three
     out = {}
     for name, s in sets.items():
         examples = tf.data.Dataset.from_tensor_slices((tf.constant(s[2]), tf.constant(s[3])))
-        p, _ = evaluation.sentiment_probabilities(model, examples)
+        p, _ = evaluation.sentiment_probabilities(model, examples, labels)
         out[name] = (p > 0.5).astype(int)
     return out
 

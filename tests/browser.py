@@ -31,7 +31,7 @@ def drive_demo(url, out_dir, review, prompt="ROMEO:", length="300"):
     """Classifies `review`, generates from `prompt`; returns what the page showed and the screenshots."""
     shots = [os.path.join(out_dir, "demo.png"), os.path.join(out_dir, "demo-generate.png")]
     with demo_page(url) as page:
-        page.get_by_label("Review").fill(review)
+        page.get_by_label("Text to classify").fill(review)
         page.get_by_role("button", name="Classify", exact=True).click()
         label = page.locator("[data-testid='label-output-value']").first
         label.wait_for(timeout=30_000)

@@ -32,6 +32,9 @@ POSITIVE = ["a wonderful moving film", "great acting and a superb story", "i lov
             "delightful, funny and warm", "an excellent, beautiful movie"]
 NEGATIVE = ["an awful boring film", "terrible acting and a dull story", "i hated it, dreadful",
             "tedious, stupid and cold", "a bad, ugly waste of time"]
+NEUTRAL = ["the meeting is at noon", "the train leaves at six on tuesday", "paris is in france",
+           "the report has ten pages", "we moved the desk to the second floor"]
+THREE_WAY = ["negative", "neutral", "positive"]  # the tiny three-way run's labels, its class folders' names
 
 
 def make_play(n_lines: int, seed: int = 0) -> str:
@@ -68,6 +71,20 @@ def review_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def review_dir3(tmp_path_factory):
+    """DIR/{train,test}/{negative,neutral,positive}/*.txt: three class folders."""
+    root = tmp_path_factory.mktemp("reviews3")
+    rng = random.Random(3)
+    for split, n in (("train", 100), ("test", 30)):
+        for label, phrases in zip(THREE_WAY, (NEGATIVE, NEUTRAL, POSITIVE)):
+            folder = root / split / label
+            folder.mkdir(parents=True)
+            for i in range(n):
+                (folder / f"{i}.txt").write_text(" ".join(rng.sample(phrases, 2)) + f" item {i}", encoding="utf-8")
+    return str(root)
+
+
+@pytest.fixture(scope="session")
 def charlm_run(tmp_path_factory, text_file):
     import textlstm
 
@@ -82,6 +99,17 @@ def sentiment_run(tmp_path_factory, review_dir):
 
     out = str(tmp_path_factory.mktemp("runs") / "sentiment")
     textlstm.train("sentiment", out, directory=review_dir, verbose=0, **TINY_SENTIMENT)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sentiment3_run(tmp_path_factory, review_dir3):
+    """A tiny three-way model (negative, neutral, positive): a softmax head, calibrated like the shipped one."""
+    import textlstm
+
+    out = str(tmp_path_factory.mktemp("runs") / "sentiment3")
+    textlstm.train("sentiment", out, directory=review_dir3, verbose=0, labels=THREE_WAY, calibrate=True,
+                   **{**TINY_SENTIMENT, "epochs": 3})
     return out
 
 

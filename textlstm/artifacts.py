@@ -17,6 +17,7 @@ from textlstm.errors import TextLSTMError
 MODEL_FILE = "model.keras"  # the end-to-end Keras model (raw strings in for sentiment)
 CONFIG_FILE = "config.json"  # the resolved config dataclass
 VOCABULARY_FILE = "vocabulary.json"  # the tokens, id order, as a JSON list
+EXPORT_LABELS_FILE = "assets.extra/labels.json"  # in a SavedModel version: the `probabilities` columns
 METRICS_FILE = "metrics.json"  # test figures, training cost, environment
 HISTORY_FILE = "history.csv"  # one row per epoch
 CURVES_PLOT = "curves.png"  # loss and accuracy per epoch

@@ -151,7 +151,8 @@ def cmd_evaluate(args):
 
         classifier = SentimentClassifier.load(folder)
         temperature = loading.load_folder_metrics(folder).get("calibration", {}).get("temperature")
-        result = evaluation.evaluate_sets(classifier.model, _test_sets(config, args.data_dir), temperature)
+        result = evaluation.evaluate_sets(classifier.model, _test_sets(config, args.data_dir), temperature,
+                                          config.labels)
         lines = _evaluation_table(result["evaluation"])
     else:
         from textlstm.text_generator import TextGenerator
@@ -185,14 +186,21 @@ def _test_sets(config, data_dir):
 
 
 def _evaluation_table(evaluations):
-    """One row per evaluation set: the figures `textlstm evaluate` prints."""
+    """One row per evaluation set, then each set's confusion matrix: the figures `textlstm evaluate` prints."""
     calibrated = any("ece_before" in e for e in evaluations.values())
-    head = "| set | examples | accuracy | loss | ECE |" + (" ECE before calibration |" if calibrated else "")
-    lines = [head, "| --- | ---: | ---: | ---: | ---: |" + (" ---: |" if calibrated else "")]
+    head = "| set | classes | examples | accuracy | macro-recall | macro-F1 | loss | ECE |"
+    lines = [head + (" ECE before calibration |" if calibrated else ""),
+             "| --- | --- |" + " ---: |" * 6 + (" ---: |" if calibrated else "")]
     for name, e in evaluations.items():
-        row = (f"| {name} ({e['dataset']} {e['split']}) | {e['examples']:,} | {e['accuracy']:.4f} | "
-               f"{e['loss']:.4f} | {e['ece']:.4f} |")
+        classes = ", ".join(e["confusion"]["labels"])
+        row = (f"| {name} ({e['dataset']} {e['split']}) | {classes} | {e['examples']:,} | {e['accuracy']:.4f} | "
+               f"{e['macro_recall']:.4f} | {e['macro_f1']:.4f} | {e['loss']:.4f} | {e['ece']:.4f} |")
         lines.append(row + (f" {e['ece_before']:.4f} |" if calibrated else ""))
+    for name, e in evaluations.items():
+        names, matrix = e["confusion"]["labels"], e["confusion"]["matrix"]
+        lines += ["", f"{name}: rows the true class, columns the decided one",
+                  "| | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
+        lines += [f"| {true} | " + " | ".join(f"{n:,}" for n in counts) + " |" for true, counts in zip(names, matrix)]
     return lines
 
 
@@ -217,8 +225,8 @@ def cmd_predict(args):
         raise TextLSTMError("no text to classify: pass texts as arguments, --file FILE, or lines on stdin")
     texts, _ = input_checks.check_texts(list(texts))  # also makes undecodable argv bytes printable
     model = (ExportedModel if is_export(args.run_dir) else SentimentClassifier).load(args.run_dir)
-    names = getattr(model, "labels", label_rule.SENTIMENT_LABELS)
-    p = model.predict_proba(texts)
+    names = model.labels
+    p = model.class_probabilities(texts)  # (N, C)
     decided, _ = label_rule.decide(p, names)
     for text, label, positive, row in zip(texts, decided, label_rule.positive_probability(p, names), p):
         if args.json:

@@ -11,6 +11,7 @@ import typing
 from typing import Optional
 
 from textlstm import artifacts
+from textlstm.data import labels as label_rule
 from textlstm.data import sources
 from textlstm.errors import TextLSTMError
 
@@ -32,6 +33,10 @@ class SentimentConfig:
     # are the one source. With sources, each names its own splits, weight and unlabelled split.
     sources: Optional[list] = None
     steps_per_epoch: Optional[int] = None  # batches per epoch; None: all training examples once, on average
+    # The model's classes in output order (data/labels.py decides with them); a source whose labels are
+    # spelt otherwise, or has fewer or more of them, maps them with its `label_names`. Two: the sigmoid
+    # head; three or more: a softmax, and a source that knows only some classes teaches only those.
+    labels: list = dataclasses.field(default_factory=lambda: list(label_rule.SENTIMENT_LABELS))
     # --- preprocessing ---
     max_tokens: int = 20000  # vocabulary size (words); covers ~97% of IMDB tokens
     sequence_length: int = 400  # tokens per review; median IMDB review is ~230 words
@@ -238,10 +243,17 @@ def validate_config(config: AnyConfig) -> None:
             raise TextLSTMError("config key 'new_head' applies with 'base_model' only")
         if not 0.0 < config.validation_fraction < 1.0:
             raise TextLSTMError(f"config key 'validation_fraction' must be in (0, 1), got {config.validation_fraction}")
+        label_rule.check_labels(config.labels, "config key 'labels'")
+        if config.teacher and len(config.labels) != 2:
+            raise TextLSTMError("config key 'teacher' (self-training) needs two 'labels': its pseudo-labels "
+                                "are negative or positive")
+        if config.negation_weight > 0 and not set(label_rule.SENTIMENT_LABELS) <= set(config.labels):
+            raise TextLSTMError("config key 'negation_weight' > 0 needs 'labels' with negative and positive: "
+                                "a counterfactual negation flips one into the other")
         if config.sources is not None:
             if not config.sources:
                 raise TextLSTMError("config key 'sources' must list at least one source (or be null)")
-            sources.check_sources(sources.sources_of(config))
+            sources.check_sources(sources.sources_of(config), config.labels)
     for name in positive:
         if getattr(config, name) < 1:
             raise TextLSTMError(f"config key {name!r} must be a positive integer, got {getattr(config, name)}")

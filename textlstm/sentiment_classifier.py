@@ -12,7 +12,7 @@ from textlstm.models.sentiment_predictor import SentimentPredictor
 
 @dataclasses.dataclass(frozen=True)
 class SentimentPrediction:
-    label: str  # the class of the largest probability: "negative" or "positive" for a two-class model
+    label: str  # the class of the largest probability: "negative", "neutral" or "positive" for english_sentiment
     positive_probability: float  # P(positive | negative or positive) in [0, 1] (data/labels.py)
     probabilities: dict = dataclasses.field(default=None, compare=False)  # {label: probability}, in the model's order
 
@@ -64,7 +64,7 @@ class SentimentClassifier(SentimentPredictor):
     def predict(self, texts):
         """One SentimentPrediction for a string; a list of them for a list of strings."""
         items, single = check_texts(texts)
-        p = self.predict_proba(items)
+        p = self.class_probabilities(items)  # (N, C)
         names, _ = label_rule.decide(p, self.labels)
         positive = label_rule.positive_probability(p, self.labels)
         predictions = [SentimentPrediction(name, float(q), label_rule.as_dict(row, self.labels))

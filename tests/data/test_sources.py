@@ -108,7 +108,9 @@ def test_two_sources_train_evaluate_and_report_each(mock_tfds, tmp_path, capsys)
     printed = capsys.readouterr().out
     assert "| imdb (imdb_reviews test) |" in printed and "| sst2 (glue/sst2 validation) |" in printed
     sst2 = metrics["evaluation"]["sst2"]
-    assert f"{sst2['accuracy']:.4f} | {sst2['loss']:.4f} | {sst2['ece']:.4f} | {sst2['ece_before']:.4f} |" in printed
+    assert (f"| negative, positive | {sst2['examples']:,} | {sst2['accuracy']:.4f} | {sst2['macro_recall']:.4f} | "
+            f"{sst2['macro_f1']:.4f} | {sst2['loss']:.4f} | {sst2['ece']:.4f} | {sst2['ece_before']:.4f} |") in printed
+    assert "sst2: rows the true class, columns the decided one" in printed
     p = textlstm.load_sentiment(out).predict_proba(["a wonderful film", "it wasn't good"])
     assert p.shape == (2,) and np.isfinite(p).all()
 

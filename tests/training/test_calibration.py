@@ -86,3 +86,35 @@ def test_an_uncalibrated_run_claims_no_calibration(sentiment_run):
     assert "calibration" not in metrics
     assert all("ece_before" not in e and "reliability_before" not in e for e in metrics["evaluation"].values())
     assert "ece" in metrics["test"]
+
+
+def test_softmax_folding_is_exact_and_never_changes_the_decision():
+    config = SentimentConfig(sequence_length=6, embedding_dim=4, lstm_units=3, dense_units=4,
+                             labels=["negative", "neutral", "positive"])
+    model = sentiment_model.build_sentiment_model(config, vocab_size=20)
+    ids = tf.constant([[3, 4, 5, 0, 0, 0], [7, 2, 9, 11, 1, 0], [5, 5, 0, 0, 0, 0]])
+    rows = tf.data.Dataset.from_tensor_slices((ids, tf.one_hot([0, 1, 2], 3))).batch(3)
+    z, _ = calibration.logits_of(model, rows)  # (3, 3)
+    p = model(ids, training=False).numpy().astype(np.float64)
+    calibration.fold_temperature(model, 1.7)
+    folded = model(ids, training=False).numpy()
+    expected = np.exp(z / 1.7) / np.exp(z / 1.7).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(folded, expected, atol=1e-6)
+    np.testing.assert_allclose(calibration.uncalibrated(folded, 1.7), p, atol=1e-5)
+    assert (folded.argmax(axis=1) == p.argmax(axis=1)).all()
+
+
+def test_three_class_confidence_bins_start_at_one_third():
+    rows = np.array([[0.34, 0.33, 0.33], [0.1, 0.8, 0.1], [0.05, 0.05, 0.9]])
+    y = np.array([1, 1, 2])  # the first is decided negative: wrong
+    points = calibration.reliability(rows, y)
+    assert points[0] == [pytest.approx(0.34), 0.0, 1] and [c for _, _, c in points] == [1, 1, 1]
+    assert calibration.expected_calibration_error(rows, y) == pytest.approx((0.34 + 0.2 + 0.1) / 3)
+
+
+def test_a_three_class_temperature_is_recovered():
+    rng = np.random.RandomState(3)
+    z = rng.normal(0.0, 3.0, (20_000, 3))
+    truth = np.exp(z / 2.0) / np.exp(z / 2.0).sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(3, p=row) for row in truth])
+    assert calibration.fit_temperature(z, np.eye(3)[labels]) == pytest.approx(2.0, rel=0.06)

@@ -103,11 +103,12 @@ def test_a_new_head_starts_fresh_and_the_features_start_from_the_base(sentiment_
     for new_head in (True, False):
         keras.utils.set_random_seed(0)
         model = sentiment_model.build_sentiment_model(base.config, vocab)
-        fresh = {n: model.get_layer(n).get_weights() for n in sentiment_model.HEAD_LAYERS}
-        fine_tuning.copy_weights(base.model, model, fresh=sentiment_model.HEAD_LAYERS if new_head else ())
+        head = sentiment_model.head_layers(base.config)
+        fresh = {n: model.get_layer(n).get_weights() for n in head}
+        fine_tuning.copy_weights(base.model, model, fresh=head if new_head else ())
         for layer in model.layers:
             for got, theirs in zip(layer.get_weights(), base.model.get_layer(layer.name).get_weights()):
-                if new_head and layer.name in sentiment_model.HEAD_LAYERS:
+                if new_head and layer.name in head:
                     assert not np.array_equal(got, theirs)
                 else:
                     np.testing.assert_array_equal(got, theirs)

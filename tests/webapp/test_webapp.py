@@ -212,14 +212,15 @@ def test_the_app_is_warm_before_its_first_visitor(sentiment_run, charlm_run):
     functions = {"explain": classifier._explainers["gradients"]._attribute, "vectorize": classifier._vectorize,
                  "start": generator.sampler.start, "sample_rows": generator.sampler.sample_rows,
                  "decode": generator.sampler.decode, "character trace": generator._tracer._run,
-                 "word trace": classifier._tracer._run}
+                 "word trace": classifier._tracer._run, "probabilities": classifier._ids_forward}
     before = {name: f.experimental_get_tracing_count() for name, f in functions.items()}
     assert min(before.values()) >= 1, before
-    p, _ = sentiment_tab.explainer(classifier)("Not a bad film at all. I was never bored.")
+    probabilities, _ = sentiment_tab.explainer(classifier)("Not a bad film at all. I was never bored.")
     text = "".join(batching.GenerationBatcher(generator).stream("JULIET:", generation_params(200, 1.0, 5, 0.9, 7)))
     generator.trace(inside_tab.PASSAGE)
     classifier.trace(inside_tab.REVIEW)
-    assert 0 <= p <= 1 and len(text) == 200
+    assert list(probabilities) == list(classifier.labels) and abs(sum(probabilities.values()) - 1) < 1e-5
+    assert len(text) == 200
     assert {name: f.experimental_get_tracing_count() for name, f in functions.items()} == before
 
 

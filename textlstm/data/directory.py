@@ -1,5 +1,7 @@
 """A directory of .txt files as a labelled source: keras.utils.text_dataset_from_directory's layout."""
 
+import contextlib
+import io
 import os
 
 import keras
@@ -12,8 +14,11 @@ def directory_splits(config):
     """keras.utils.text_dataset_from_directory layout: DIR/<class>/*.txt.
 
     DIR/train and DIR/test (the aclImdb layout) are used as such when present;
-    otherwise DIR itself is split into train and validation and there is no test.
+    otherwise DIR itself is split into train and validation and there is no test. There is one
+    class folder per label of the config (`labels`), in alphabetical order: neg/ pos/ for
+    negative, positive; negative/ neutral/ positive/ for the three-way labels.
     """
+    labels = list(config.labels)
     root = config.directory
     if not os.path.isdir(root):
         raise TextLSTMError(f"directory {root!r} does not exist")
@@ -22,14 +27,15 @@ def directory_splits(config):
 
     def load(path, **kwargs):
         classes = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
-        if len(classes) != 2:
+        if len(classes) != len(labels):
             raise TextLSTMError(
-                f"directory {path!r} must hold exactly 2 class subfolders (label 0 and 1 in "
-                f"alphabetical order), found {classes}"
+                f"directory {path!r} must hold exactly {len(labels)} class subfolders, one per label "
+                f"({', '.join(labels)}) in alphabetical order, found {classes}"
             )
-        ds = keras.utils.text_dataset_from_directory(
-            path, batch_size=None, class_names=classes, seed=config.seed, verbose=False, **kwargs
-        )
+        with contextlib.redirect_stdout(io.StringIO()):  # Keras prints "Using N files for ..." whatever verbose says
+            ds = keras.utils.text_dataset_from_directory(
+                path, batch_size=None, class_names=classes, seed=config.seed, verbose=False, **kwargs
+            )
         cast = lambda d: d.map(lambda t, y: (t, tf.cast(y, tf.int32)))  # noqa: E731
         return tuple(cast(d) for d in ds) if isinstance(ds, (list, tuple)) else cast(ds)
 

@@ -1,4 +1,7 @@
-"""Reading labelled sources: unbatched `tf.data` datasets of (text: string, label: int32 in {0, 1}).
+"""Reading labelled sources: unbatched `tf.data` datasets of (text: string, label: int32 model class id).
+
+A source's own label ids become the model's class ids: as they are when the dataset has as many
+classes as the model, else through the source's `label_names` (a class named null is dropped).
 
 Every source of a config (sources.py), or the config's directory of .txt files, which is one
 more kind of source (directory.py). Texts come as people type them: Penn-Treebank tokens are
@@ -10,7 +13,8 @@ from typing import Optional
 import tensorflow as tf
 
 from textlstm.data import catalog, directory, table
-from textlstm.data.sources import DataSource, sources_of
+from textlstm.data.labels import SENTIMENT_LABELS
+from textlstm.data.sources import DataSource, check_label_names, sources_of
 from textlstm.errors import TextLSTMError
 
 # Penn-Treebank tokenisation (SST, PTB) -> the text a person types. Standardisation strips
@@ -32,22 +36,32 @@ def detokenize_ptb(text: tf.Tensor) -> tf.Tensor:
     return text
 
 
-def _builder(source, data_dir):
+def _builder(source, data_dir, labels=SENTIMENT_LABELS):
     builder = catalog.prepared_builder(source.dataset, catalog.resolve_data_dir(data_dir))
     features = builder.info.features
-    for key in (source.text_key, source.label_key):
+    for key in (source.text_key, source.label_key) + ((source.where,) if source.where else ()):
         if key not in features:
             raise TextLSTMError(
                 f"source {source.name!r}: dataset {source.dataset!r} has no feature {key!r}; "
                 f"features: {', '.join(features.keys())}"
             )
     num_classes = getattr(features[source.label_key], "num_classes", None)
-    if num_classes != 2:
+    if source.label_names is not None:
+        check_label_names(source, labels, num_classes)
+    elif num_classes != len(labels):
+        shown = f" ({', '.join(features[source.label_key].names)})" if num_classes else ""
         raise TextLSTMError(
-            f"source {source.name!r}: label {source.label_key!r} of {source.dataset!r} has {num_classes} classes; "
-            "textlstm's sentiment model is binary (2 classes)"
+            f"source {source.name!r}: label {source.label_key!r} of {source.dataset!r} has {num_classes} classes"
+            f"{shown}, the model {len(labels)} ({', '.join(labels)}); map them with the source's 'label_names'"
         )
     return builder
+
+
+def _class_ids(source, labels):
+    """(K,) int32: the model's class id of each of the source's label ids, -1 for a dropped class; None: as is."""
+    if source.label_names is None:
+        return None
+    return tf.constant([-1 if name is None else list(labels).index(name) for name in source.label_names], tf.int32)
 
 
 def _text(source, example):
@@ -56,16 +70,23 @@ def _text(source, example):
     return detokenize_ptb(text) if source.text_format == "ptb" else text
 
 
-def source_splits(source: DataSource, data_dir=None) -> dict:
-    """{"train", "validation", "test"} -> dataset of (text, int32 label), or None where the split is ""."""
-    builder = _builder(source, data_dir)
+def source_splits(source: DataSource, data_dir=None, labels=SENTIMENT_LABELS) -> dict:
+    """{"train", "validation", "test"} -> dataset of (text, int32 model class id), or None where the split is ""."""
+    builder = _builder(source, data_dir, labels)
+    class_ids = _class_ids(source, labels)
     out = {}
     for role, split in source.split_names().items():
         if not split:
             out[role] = None
             continue
-        out[role] = catalog.load_split(builder, split).map(
-            lambda ex: (_text(source, ex), tf.cast(ex[source.label_key], tf.int32)))
+        examples = catalog.load_split(builder, split)
+        if source.where:
+            examples = examples.filter(lambda ex: tf.cast(ex[source.where], tf.bool))
+        examples = examples.map(lambda ex: (_text(source, ex), tf.cast(ex[source.label_key], tf.int32)))
+        if class_ids is not None:
+            examples = examples.map(lambda text, label: (text, tf.gather(class_ids, label)))
+            examples = examples.filter(lambda text, label: label >= 0)
+        out[role] = examples
     return out
 
 
@@ -92,7 +113,7 @@ def labelled_sets(config, data_dir=None) -> list:
         folder = DataSource(name="directory", dataset=config.directory, validation_split="validation",
                             test_split="test" if test is not None else "", sequence_length=config.sequence_length)
         return [(folder, {"train": train, "validation": validation, "test": test})]
-    return [(s, source_splits(s, data_dir)) for s in sources_of(config)]
+    return [(s, source_splits(s, data_dir, config.labels)) for s in sources_of(config)]
 
 
 def classification_splits(config, data_dir: Optional[str] = None):
@@ -100,7 +121,7 @@ def classification_splits(config, data_dir: Optional[str] = None):
     if config.directory or config.table_file:
         _, splits = labelled_sets(config, data_dir)[0]
         return splits["train"], splits["validation"], splits["test"]
-    splits = source_splits(sources_of(config)[0], data_dir)
+    splits = source_splits(sources_of(config)[0], data_dir, config.labels)
     return splits["train"], splits["validation"], splits["test"]
 
 

@@ -13,14 +13,18 @@ into (N, C) rows that sum to 1; everything else reads those rows:
     confidence  that largest probability
     positive_probability  P(positive | negative or positive): a two-class model's own
                 P(positive); a model with more classes renormalised over those two
+
+The *_tensor functions are the same rules in TensorFlow core ops (training steps, exported
+graphs); they import TensorFlow when called, so the LiteRT host reads this module without it.
 """
 
 import numpy as np
-import tensorflow as tf
 
 from textlstm.errors import TextLSTMError
 
 SENTIMENT_LABELS = ("negative", "positive")  # label 0, label 1: the order of every two-class sentiment set
+THREE_WAY_LABELS = ("negative", "neutral", "positive")  # english_sentiment's classes, in its output order
+POLAR_EPSILON = 1e-12  # P(positive | not neutral) of a surely neutral text (both ~0): 0.5, no side taken
 
 
 def class_probabilities(outputs) -> np.ndarray:
@@ -53,7 +57,7 @@ def positive_probability(probabilities, labels=SENTIMENT_LABELS) -> np.ndarray:
     if len(labels) == 2:
         return rows[:, 1]
     negative, positive = (rows[:, list(labels).index(name)] for name in SENTIMENT_LABELS)
-    return positive / np.maximum(negative + positive, 1e-12)
+    return (positive + POLAR_EPSILON) / (negative + positive + 2 * POLAR_EPSILON)
 
 
 def as_dict(row, labels=SENTIMENT_LABELS) -> dict:
@@ -68,16 +72,48 @@ def is_correct(probabilities, label_indices) -> np.ndarray:
     return (label_ids(probabilities) == np.asarray(label_indices).astype(np.int64)).astype(np.float64)
 
 
-def label_id_tensor(probabilities: tf.Tensor) -> tf.Tensor:
+def class_probability_tensor(outputs: "tf.Tensor") -> "tf.Tensor":
+    """class_probabilities in TensorFlow core ops: (B, 1) sigmoid or (B, C) softmax outputs -> (B, C)."""
+    import tensorflow as tf
+
+    if outputs.shape[-1] == 1:
+        return tf.concat([1.0 - outputs, outputs], axis=-1)  # (B, 2)
+    return outputs
+
+
+def positive_probability_tensor(outputs: "tf.Tensor", labels=SENTIMENT_LABELS) -> "tf.Tensor":
+    """positive_probability in TensorFlow core ops: (B, 1) or (B, C) -> (B,)."""
+    import tensorflow as tf
+
+    rows = class_probability_tensor(outputs)  # (B, C)
+    if len(labels) == 2:
+        return rows[:, 1]
+    negative, positive = (rows[:, list(labels).index(name)] for name in SENTIMENT_LABELS)
+    return (positive + POLAR_EPSILON) / (negative + positive + 2 * POLAR_EPSILON)
+
+
+def label_id_tensor(probabilities: "tf.Tensor") -> "tf.Tensor":
     """The same rule in TensorFlow core ops (training steps, exported graphs): (B, 1) or (B, C) -> (B,) int32."""
-    if probabilities.shape[-1] == 1:
-        probabilities = tf.concat([1.0 - probabilities, probabilities], axis=-1)  # (B, 2)
-    return tf.argmax(probabilities, axis=-1, output_type=tf.int32)  # (B,); argmax takes the first of a tie
+    import tensorflow as tf
+
+    rows = class_probability_tensor(probabilities)  # (B, C)
+    return tf.argmax(rows, axis=-1, output_type=tf.int32)  # (B,); argmax takes the first of a tie
 
 
-def label_tensor(probabilities: tf.Tensor, labels=SENTIMENT_LABELS) -> tf.Tensor:
+def label_tensor(probabilities: "tf.Tensor", labels=SENTIMENT_LABELS) -> "tf.Tensor":
     """(B, 1) or (B, C) -> (B,) label strings, in TensorFlow core ops."""
+    import tensorflow as tf
+
     return tf.gather(tf.constant(list(labels)), label_id_tensor(probabilities))  # (B,)
+
+
+def check_labels(labels, where="labels") -> None:
+    """Two or more distinct, non-empty class names, in the model's output order."""
+    names = list(labels) if isinstance(labels, (list, tuple)) else None
+    if (names is None or len(names) < 2 or len(set(names)) != len(names)
+            or not all(isinstance(n, str) and n.strip() for n in names)):
+        raise TextLSTMError(f"{where} must be a list of 2 or more distinct non-empty class names, e.g. "
+                            f"{list(THREE_WAY_LABELS)}; got {labels!r}")
 
 
 def check_width(width: int, labels) -> None:

@@ -133,11 +133,14 @@ def _remove(text, label, words, polarity):
     return (text[:found.start(1)] + kept + text[found.end():]).strip()
 
 
-def counterfactual_dataset(labelled_datasets, seed: int):
-    """(tf.data of (text, int32 label), how many) from the short texts of `labelled_datasets`."""
-    examples = [(text.decode("utf-8"), int(label))
-                for ds in labelled_datasets for text, label in ds.as_numpy_iterator()]
+def counterfactual_dataset(labelled_datasets, seed: int, classes=(0, 1)):
+    """(tf.data of (text, int32 label), how many) from the short texts of `labelled_datasets`.
+    classes: the model's class ids of negative and positive; examples of any other class (neutral)
+    are left out, since negating a plain statement does not give a sentiment."""
+    side = {class_id: i for i, class_id in enumerate(classes)}  # model class id -> 0 negative, 1 positive
+    examples = [(text.decode("utf-8"), side[int(label)])
+                for ds in labelled_datasets for text, label in ds.as_numpy_iterator() if int(label) in side]
     edited = counterfactuals(examples, word_polarity(examples), seed)
     texts = tf.constant([t for t, _ in edited], tf.string)  # (N,)
-    labels = tf.constant([y for _, y in edited], tf.int32)  # (N,)
+    labels = tf.constant([classes[y] for _, y in edited], tf.int32)  # (N,)
     return tf.data.Dataset.from_tensor_slices((texts, labels)), len(edited)

@@ -7,6 +7,8 @@ CPU, GPU and TPU.
 
 import tensorflow as tf
 
+from textlstm.data import targets
+
 AUTOTUNE = tf.data.AUTOTUNE
 
 
@@ -21,15 +23,17 @@ def _distribution_options(ds):
 # --- sentiment --------------------------------------------------------------------------
 
 
-def vectorize_examples(examples: tf.data.Dataset, vectorizer, length=None) -> tf.data.Dataset:
-    """(text, label) -> (ids int32 (L,), label float32 (1,)), vectorized once and cached.
+def vectorize_examples(examples: tf.data.Dataset, vectorizer, length=None, known=(True, True)) -> tf.data.Dataset:
+    """(text, class id) -> (ids int32 (L,), target float32), vectorized once and cached.
 
+    known: [bool per model class], the classes the source knows (data/targets.py): two give the
+    label as (1,), more a target row (C,).
     length: keep the first L <= T tokens (the vectorizer's T by default); exact, because the
     vectorizer keeps a text's first tokens and pads on the right. Texts with no token at all
     (SST-2 has the phrases "(" and ")") are dropped: a masked mean over no step is 0/0 = NaN.
     """
     ds = examples.batch(1024).map(
-        lambda text, label: (tf.cast(vectorizer(text), tf.int32)[:, :length], tf.cast(label, tf.float32)[:, None]),
+        lambda text, label: (tf.cast(vectorizer(text), tf.int32)[:, :length], targets.target_tensor(label, known)),
         num_parallel_calls=AUTOTUNE,
     )
     return ds.unbatch().filter(lambda ids, label: tf.reduce_any(ids != 0)).cache()

@@ -37,6 +37,12 @@ class DataSource:
     weight: float = 1.0  # share of training batches drawn from this source (normalised over sources)
     sequence_length: Optional[int] = None  # tokens per example in its batches (default: the config's)
     text_format: str = "plain"  # "ptb": Penn-Treebank tokens ("is n't", "`` ''") restored to plain text
+    # The model's label for each of the dataset's label ids, in order; null drops that class's examples
+    # (SST's five: ["negative", "negative", null, "positive", "positive"]). None: the ids are the model's.
+    label_names: Optional[list] = None
+    # A boolean feature an example must have true to be read (SST's "is_sentence": whole sentences,
+    # not the fragments of their trees); None: every example.
+    where: Optional[str] = None
 
     def split_names(self):
         return {"train": self.train_split, "validation": self.validation_split, "test": self.test_split}
@@ -82,7 +88,21 @@ def validate_source(source: DataSource, config=None):
         )
 
 
-def check_sources(sources):
+def check_label_names(source: DataSource, labels, num_classes=None):
+    """A source's `label_names` name only the model's labels (or null), one per dataset label id."""
+    where = f"source {source.name!r}: 'label_names'"
+    names = source.label_names
+    if not isinstance(names, list) or not names or any(n is not None and n not in labels for n in names):
+        raise TextLSTMError(f"{where} must list, for each of the dataset's label ids, one of the model's labels "
+                            f"({', '.join(labels)}) or null; got {names!r}")
+    if num_classes is not None and len(names) != num_classes:
+        raise TextLSTMError(f"{where} lists {len(names)} names, but the dataset's label has {num_classes} classes")
+
+
+def check_sources(sources, labels=None):
+    for source in sources:
+        if source.label_names is not None:
+            check_label_names(source, labels)
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise TextLSTMError(f"source names must be unique, got {names}")

@@ -12,6 +12,8 @@ import os
 import numpy as np
 
 from textlstm import input_checks, presets
+from textlstm.artifacts import EXPORT_LABELS_FILE, read_json
+from textlstm.data.labels import SENTIMENT_LABELS, class_probabilities
 from textlstm.errors import TextLSTMError
 from textlstm.loading import first_line
 
@@ -54,14 +56,29 @@ class ExportedModel:
         if self.kind != kind:
             raise TextLSTMError(f"{self.path} is a {self.kind} export, not a {kind} one")
 
-    def predict_proba(self, texts) -> np.ndarray:
-        """P(positive) for each text, shape (N,) float32, via the serving_default signature."""
+    def _classify(self, texts) -> dict:
         import tensorflow as tf
 
         self._require("sentiment")
         items, _ = input_checks.check_texts(texts)
-        out = self.signatures["serving_default"](text=tf.constant(items))
-        return out["positive_probability"].numpy()
+        return self.signatures["serving_default"](text=tf.constant(items))
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """P(positive | negative or positive) for each text, shape (N,) float32, via serving_default."""
+        return self._classify(texts)["positive_probability"].numpy()
+
+    def class_probabilities(self, texts) -> np.ndarray:
+        """Every class's probability for each text, shape (N, C) float32, in the order of `labels`."""
+        out = self._classify(texts)
+        if "probabilities" in out:
+            return out["probabilities"].numpy()
+        return class_probabilities(out["positive_probability"].numpy()).astype(np.float32)  # older exports: (N,) -> (N, 2)
+
+    @property
+    def labels(self) -> list:
+        """The class names of the `probabilities` columns (assets.extra/labels.json; older exports: two)."""
+        path = os.path.join(self.path, EXPORT_LABELS_FILE)
+        return read_json(path, "export labels") if os.path.isfile(path) else list(SENTIMENT_LABELS)
 
     def generate_batch(self, prompts, length=200, temperature=0.8, top_k=0, top_p=1.0, seed=None) -> list:
         """The continuation of each prompt (without the prompt), via the generate signature."""

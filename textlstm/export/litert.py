@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from textlstm import artifacts, loading
 from textlstm.artifacts import VOCABULARY_FILE, write_json
+from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.export import litert_graphs, litert_host
 from textlstm.models import charlm_model
@@ -149,23 +150,25 @@ def _with_file(manifest, variant):
 
 
 def _export_classifier(folder, config, tmp, variants):
-    end_to_end = SentimentPredictor.load(folder).model
+    predictor = SentimentPredictor.load(folder)
+    end_to_end, labels = predictor.model, list(predictor.labels)
     shutil.copyfile(os.path.join(folder, VOCABULARY_FILE), os.path.join(tmp, VOCABULARY_FILE))
     manifest = {"kind": "sentiment", "signature": "classify", "vocabulary": VOCABULARY_FILE,
-                "sequence_length": config.sequence_length,
+                "sequence_length": config.sequence_length, "labels": labels,
                 "inputs": {"token_ids": f"int32 (1, {config.sequence_length}), right-padded with 0"},
-                "outputs": {"positive_probability": "float32 (1, 1)"}}
-    reference = end_to_end(tf.constant(PROBE_REVIEWS), training=False).numpy()[:, 0]
+                "outputs": {"probabilities": f"float32 (1, {len(labels)}), in the order of labels",
+                            "positive_probability": "float32 (1, 1)"}}
+    reference = label_rule.class_probabilities(end_to_end(tf.constant(PROBE_REVIEWS), training=False).numpy())
 
     def check(variant):
         host = litert_host.LiteRTClassifier(tmp, variant, manifest=_with_file(manifest, variant))
-        gap = float(np.abs(host.predict_proba(PROBE_REVIEWS) - reference).max())
+        gap = float(np.abs(host.class_probabilities(PROBE_REVIEWS) - reference).max())
         figures = {"probe_reviews": len(PROBE_REVIEWS), "max_abs_probability_difference": gap}
         bound = FLOAT32_TOLERANCE if variant == "float32" else QUANTIZED_PROBABILITY_BOUND
         if gap > bound:
             return f"probabilities differ from Keras by {gap:.2g} > {bound}", figures
         return None, figures
 
-    written, skipped = _write_variants(litert_graphs.sentiment_classify(end_to_end, config), "classify", tmp,
+    written, skipped = _write_variants(litert_graphs.sentiment_classify(end_to_end, config, labels), "classify", tmp,
                                        variants, check)
     return {**manifest, "variants": written, "skipped": skipped}

@@ -7,8 +7,9 @@ elementwise ops and, for the classifier, a WHILE loop that carries plain tensors
 
     character model:  char_id (1,), h_i, c_i (1, U) per layer -> logits (1, V), h_i_out, c_i_out
                       one character per call; the host runs the sampling loop
-    sentiment model:  token_ids (1, L) int32, right-padded -> positive_probability (1, 1)
-                      the host tokenizes (textlstm/text/python_tokenizer.py)
+    sentiment model:  token_ids (1, L) int32, right-padded -> probabilities (1, C) in the order of
+                      the model's labels, positive_probability (1, 1) (P(positive | negative or
+                      positive)); the host tokenizes (textlstm/text/python_tokenizer.py)
 
 The classifier reads only the n real words: with right padding, masked steps keep the state, so
 a forward direction ends where the words end and a backward one starts there; what padding
@@ -18,9 +19,10 @@ output 0, which a max over the padded width sees; a plain LSTM's repeat its last
 
 import tensorflow as tf
 
+from textlstm.data import labels as label_rule
 from textlstm.models import lstm_math
 from textlstm.models.charlm_model import lstm_layers
-from textlstm.models.sentiment_model import trained_part
+from textlstm.models.sentiment_model import output_layer, trained_part
 
 
 def _update(z, c):
@@ -91,13 +93,13 @@ def _run(x, n, weights, reverse, keep_sequence, length):
     return (outputs if keep_sequence else None), biggest, total, h
 
 
-def sentiment_classify(end_to_end, config) -> tf.types.experimental.ConcreteFunction:
+def sentiment_classify(end_to_end, config, labels=label_rule.SENTIMENT_LABELS) -> tf.types.experimental.ConcreteFunction:
     """The classifier on token ids (see the module docstring); any depth, direction and pooling."""
     model = trained_part(end_to_end)
     length = config.sequence_length
     embeddings = tf.constant(model.get_layer("embedding").embeddings.numpy())
     layers = [_directions(model, config, i) for i in range(config.lstm_layers)]
-    heads = [model.get_layer(name) for name in ("dense", "positive_probability")]
+    heads = [model.get_layer("dense"), output_layer(model)]
     head = [(tf.constant(d.kernel.numpy()), tf.constant(d.bias.numpy())) for d in heads]
 
     @tf.function(input_signature=[tf.TensorSpec([1, length], tf.int32, name="token_ids")])
@@ -123,6 +125,9 @@ def sentiment_classify(end_to_end, config) -> tf.types.experimental.ConcreteFunc
         if config.pooling in ("mean", "max_mean"):
             features.append(tf.concat([r[2] for r in results], axis=-1) / tf.cast(n, tf.float32))
         hidden = tf.nn.relu(tf.matmul(tf.concat(features, axis=-1), head[0][0]) + head[0][1])  # (1, D)
-        return {"positive_probability": tf.sigmoid(tf.matmul(hidden, head[1][0]) + head[1][1])}  # (1, 1)
+        logits = tf.matmul(hidden, head[1][0]) + head[1][1]  # (1, 1) or (1, C)
+        outputs = tf.sigmoid(logits) if logits.shape[-1] == 1 else tf.nn.softmax(logits)
+        return {"probabilities": label_rule.class_probability_tensor(outputs),  # (1, C)
+                "positive_probability": label_rule.positive_probability_tensor(outputs, labels)[:, None]}  # (1, 1)
 
     return classify.get_concrete_function()

@@ -4,7 +4,8 @@
     generator.generate("ROMEO:", length=200, temperature=0.8, seed=1)
 
     classifier = LiteRTClassifier("exports/imdb_litert")
-    classifier.predict_proba(["A moving, funny film."])  # (1,) P(positive)
+    classifier.predict(["The meeting is at 3pm."])  # [("neutral", {"negative": ..., "neutral": ..., "positive": ...})]
+    classifier.predict_proba(["A moving, funny film."])  # (1,) P(positive | negative or positive)
 
 They run the standalone interpreter of `ai-edge-litert` (no Flex delegate) and apply the Python
 API's rules: the same input checks and messages (textlstm/input_checks.py), the same prompt rule
@@ -19,6 +20,7 @@ import os
 import numpy as np
 
 from textlstm import artifacts, input_checks
+from textlstm.data.labels import SENTIMENT_LABELS, as_dict, class_probabilities, decide, positive_probability
 from textlstm.errors import TextLSTMError
 from textlstm.text.python_tokenizer import WordTokenizer
 
@@ -160,11 +162,33 @@ class LiteRTClassifier:
         self.tokenizer = WordTokenizer.load(os.path.join(folder, self.manifest["vocabulary"]),
                                             self.manifest["sequence_length"])
 
+        # The `probabilities` columns; exports written before the three-way models name none: two
+        self.labels = list(self.manifest.get("labels", SENTIMENT_LABELS))
+
+    def outputs(self, ids) -> dict:
+        """Token ids (L,) int32, right-padded -> the graph's outputs (older exports: positive_probability only)."""
+        return self.run(token_ids=ids[None, :])
+
     def probability(self, ids) -> float:
-        """Token ids (L,) int32, right-padded -> P(positive)."""
-        return float(self.run(token_ids=ids[None, :])["positive_probability"][0, 0])
+        """Token ids (L,) int32, right-padded -> P(positive | negative or positive)."""
+        return float(self.outputs(ids)["positive_probability"][0, 0])
+
+    def class_probabilities(self, texts) -> np.ndarray:
+        """A string or list of strings -> every class's probability (N, C), with the API's input checks."""
+        texts, _ = input_checks.check_texts(texts)
+        rows = []
+        for text in texts:
+            out = self.outputs(self.tokenizer.encode(text))
+            rows.append(out["probabilities"][0] if "probabilities" in out
+                        else class_probabilities(out["positive_probability"][0])[0])
+        return np.array(rows, np.float64)
+
+    def predict(self, texts) -> list:
+        """[(label, {label: probability})] per text: the answer, as data/labels.py decides it."""
+        rows = self.class_probabilities(texts)
+        names, _ = decide(rows, self.labels)
+        return [(name, as_dict(row, self.labels)) for name, row in zip(names, rows)]
 
     def predict_proba(self, texts) -> np.ndarray:
-        """A string or list of strings -> P(positive) per text (N,), with the API's input checks."""
-        texts, _ = input_checks.check_texts(texts)
-        return np.array([self.probability(self.tokenizer.encode(text)) for text in texts])
+        """A string or list of strings -> P(positive | negative or positive) per text (N,)."""
+        return positive_probability(self.class_probabilities(texts), self.labels)

@@ -5,8 +5,11 @@
       assets.extra/tf_serving_warmup_requests
 
 Signatures (every op is a TensorFlow core op; no Python, textlstm or custom ops needed):
-  sentiment  serving_default: text (string [batch]) -> positive_probability (float32 [batch]),
-                                                     label (string [batch]: "positive"/"negative")
+  sentiment  serving_default: text (string [batch]) -> probabilities (float32 [batch, C]: every
+                              class, in the order of the model's labels, also in
+                              assets.extra/labels.json), label (string [batch]: the most probable
+                              class), positive_probability (float32 [batch]: P(positive | negative
+                              or positive), the model's only probability for two classes)
   generator  serving_default: prompt (string [batch]) -> text (string [batch]); 200 characters,
                               temperature 0.8, no top-k/top-p, a fresh seed per request
              generate: prompt, length, temperature, top_k, top_p, seed -> text
@@ -44,7 +47,8 @@ def next_version(base_dir) -> int:
 
 
 def _sentiment_archive(folder):
-    model = SentimentPredictor.load(folder).model
+    predictor = SentimentPredictor.load(folder)
+    model, labels = predictor.model, predictor.labels
     # No archive.track(model): add_endpoint tracks what the endpoints use, and an explicit
     # track() makes Keras 3.15 save every weight twice (Keras variables + their tf.Variables).
     archive = keras.export.ExportArchive()
@@ -54,13 +58,14 @@ def _sentiment_archive(folder):
     def serving_default(text):
         with tf.control_dependencies(_text_checks(text, "text", allow_blank=False)):
             text = tf.identity(text)
-        probability = model(text, training=False)[:, 0]  # (B,)
-        label = label_rule.label_tensor(probability[:, None])  # (B,) the rule of data/labels.py
-        return {"positive_probability": probability, "label": label}
+        outputs = model(text, training=False)  # (B, 1) or (B, C)
+        return {"probabilities": label_rule.class_probability_tensor(outputs),  # (B, C); the rules of data/labels.py
+                "label": label_rule.label_tensor(outputs, labels),  # (B,)
+                "positive_probability": label_rule.positive_probability_tensor(outputs, labels)}  # (B,)
 
     archive.add_endpoint("serving_default", serving_default)
     requests = [("serving_default", {"text": tf.constant(WARMUP_REVIEWS)})]
-    return archive, requests
+    return archive, requests, {artifacts.EXPORT_LABELS_FILE: list(labels)}
 
 
 def _text_checks(texts, name, allow_blank):
@@ -128,7 +133,7 @@ def _generator_archive(folder):
                       "temperature": tf.constant(0.8), "top_k": tf.constant(0), "top_p": tf.constant(1.0),
                       "seed": tf.constant(1, tf.int64)}),
     ]
-    return archive, requests
+    return archive, requests, {}
 
 
 def write_warmup(path, requests):
@@ -176,13 +181,15 @@ def export(run_dir, out_dir, version=None) -> str:
     final = os.path.join(out_dir, str(version))
     if os.path.exists(final):
         raise TextLSTMError(f"{final} already exists; choose another --version or leave it out for the next one")
-    archive, requests = (_sentiment_archive if kind == "sentiment" else _generator_archive)(folder)
+    archive, requests, extras = (_sentiment_archive if kind == "sentiment" else _generator_archive)(folder)
     os.makedirs(out_dir, exist_ok=True)
     _remove_abandoned(out_dir)
 
     def write(tmp):  # its name is not an integer, so TF Serving ignores it until the rename
         archive.write_out(tmp, verbose=False)
         write_warmup(os.path.join(tmp, WARMUP_FILE), requests)
+        for name, value in extras.items():
+            artifacts.write_json(os.path.join(tmp, name), value)
 
     artifacts.write_atomically(final, write)
     return final

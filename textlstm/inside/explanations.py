@@ -1,8 +1,13 @@
 """Which words pushed the sentiment decision, mapped back to the words the user typed.
 
-Two methods, same output: (P(positive), [(piece, score or None), ...]) where the pieces are the
+Three methods, same output: (P(positive), [(piece, score or None), ...]) where the pieces are the
 text's words and the whitespace between them, in order, and a word's score is its push towards
-"positive" (negative: towards "negative"), scaled so the strongest word is ±1.
+"positive" (negative: towards "negative"), scaled so the strongest word is ±1. P(positive) is
+P(positive | negative or positive) (data/labels.py). What is explained: a two-class model's
+P(positive); a model with a neutral class, its polarity P(positive) - P(negative), the quantity a
+word moves towards one side or the other. There the scale is at least STRONG_WORD: when no word
+moves the polarity that much, every score stays under ±1 and `strongest` says so, which is how the
+demo tells a plain statement's "no strong words" from a real push.
 
 - "gradients" (default): integrated gradients (Sundararajan, Taly & Yan 2017) along the word
   vectors, from all-zero vectors (same words, same mask, no meaning) to the review's own. The
@@ -26,6 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.models import lstm_math, sentiment_model
 from textlstm.text.rules import has_word, words_of
@@ -34,6 +40,30 @@ METHODS = ("gradients", "occlusion", "pooling")
 STEPS = 1  # path points: 1 (the midpoint) agrees with occlusion best and costs least (benchmarks/explanations.py)
 GRADIENT_ROWS = 512  # path points per backward pass (reviews x (STEPS + 1)): bounds memory
 OCCLUSION_BATCH = 64  # variants per forward pass
+STRONG_WORD = 0.1  # a word that moves P(positive) - P(negative) less than this is not a strong word
+
+
+def strongest(pieces) -> float:
+    """The largest |score| of an explanation's pieces: 1.0 when some word is strong, below 1 when none is."""
+    return max([abs(score) for _, score in pieces if score is not None], default=0.0)
+
+
+def _targets(labels):
+    """(explained(outputs) -> (B,), reported(outputs) -> (B,) P(positive), scale floor) for a model's labels."""
+    if len(labels) == 2:
+        def probability(out):  # (B, 1) -> (B,)
+            return out[:, 0]
+
+        return probability, probability, 1e-6
+    negative, positive = (list(labels).index(name) for name in label_rule.SENTIMENT_LABELS)
+
+    def polarity(out):  # (B, C) -> (B,) P(positive) - P(negative)
+        return out[:, positive] - out[:, negative]
+
+    def positive_share(out):  # (B, C) -> (B,) P(positive | negative or positive)
+        return label_rule.positive_probability_tensor(out, labels)
+
+    return polarity, positive_share, STRONG_WORD
 
 
 def check_method(method):
@@ -42,16 +72,16 @@ def check_method(method):
     return method
 
 
-def _scaled(pieces, token_piece, token_scores, window):
-    """Per-piece scores (None where unread) scaled so the strongest is ±1."""
+def _scaled(pieces, token_piece, token_scores, window, floor=1e-6):
+    """Per-piece scores (None where unread) scaled so the strongest is ±1 (or by `floor`, if larger)."""
     scores = {i: float(token_scores[k]) for k, i in enumerate(token_piece[:window])}
-    scale = max([abs(s) for s in scores.values()] + [1e-6])
+    scale = max([abs(s) for s in scores.values()] + [floor])
     return [(piece, round(scores[i] / scale, 3) if i in scores else None) for i, piece in enumerate(pieces)]
 
 
-def _results(texts, probabilities, token_scores, window):
+def _results(texts, probabilities, token_scores, window, floor=1e-6):
     """[(P(positive), pieces with scaled scores)] per text, from per-token scores (N, T)."""
-    return [(float(p), _scaled(*words_of(text), scores, window))
+    return [(float(p), _scaled(*words_of(text), scores, window, floor))
             for text, p, scores in zip(texts, probabilities, token_scores)]
 
 
@@ -111,6 +141,7 @@ class IntegratedGradients:
         self.window = config.sequence_length
         net = classifier.variable_length_model()
         embedding, head = net.get_layer("embedding"), _head(net, config)
+        explained, reported, self.floor = _targets(classifier.labels)
         alphas = tf.constant([(k + 0.5) / steps for k in range(steps)] + [1.0])  # (S+1,): the path, then the review
 
         def attribute(ids):  # (B, T) int32 -> (P(positive) (B,), token scores (B, T))
@@ -122,11 +153,12 @@ class IntegratedGradients:
             sequence, states = lstm_math.stack_forward(net, config, path, tf.repeat(mask, steps + 1, axis=0))  # (R, T, D)
             with tf.GradientTape() as tape:
                 tape.watch(sequence)
-                p = head([rows, sequence], training=False)[:, 0]  # (R,)
-            d_path = lstm_math.stack_backward(net, config, states, tape.gradient(p, sequence))  # (R, T, E)
+                out = head([rows, sequence], training=False)  # (R, 1) or (R, C)
+                f = explained(out)  # (R,)
+            d_path = lstm_math.stack_backward(net, config, states, tape.gradient(f, sequence))  # (R, T, E)
             d_path = tf.reshape(d_path, [batch, steps + 1, length, -1])[:, :steps]  # (B, S, T, E)
             scores = tf.reduce_sum(vectors * tf.reduce_mean(d_path, axis=1), axis=-1)  # (B, T)
-            return tf.reshape(p, [batch, steps + 1])[:, steps], scores
+            return tf.reshape(reported(out), [batch, steps + 1])[:, steps], scores
 
         self._attribute = tf.function(attribute, jit_compile=True, reduce_retracing=True)
 
@@ -146,7 +178,7 @@ class IntegratedGradients:
         return np.concatenate(probabilities), np.concatenate(scores)
 
     def explain_batch(self, texts):
-        return _results(texts, *self.scores(texts), self.window)
+        return _results(texts, *self.scores(texts), self.window, self.floor)
 
 
 class PooledAccount:
@@ -158,15 +190,21 @@ class PooledAccount:
         _pooled(config)
         net = classifier.variable_length_model()
         embedding, head = net.get_layer("embedding"), _head(net, config)
+        _, reported, _ = _targets(classifier.labels)
+        polar = [list(classifier.labels).index(name) for name in label_rule.SENTIMENT_LABELS] if len(
+            classifier.labels) > 2 else None
 
         def account(ids):  # (B, T) int32 -> (P(positive) (B,), step scores (B, T))
             mask = tf.cast(ids != 0, tf.float32)  # (B, T)
             sequence, _ = lstm_math.stack_forward(net, config, embedding(ids) * mask[..., None], mask)  # (B, T, D)
             with tf.GradientTape() as tape:
                 tape.watch(sequence)
-                p = head([ids, sequence], training=False)[:, 0]  # (B,)
-                log_odds = tf.math.log(p) - tf.math.log1p(-p)
-            return p, tf.reduce_sum(sequence * tape.gradient(log_odds, sequence), axis=-1)
+                out = head([ids, sequence], training=False)  # (B, 1) or (B, C)
+                if polar is None:
+                    log_odds = tf.math.log(out[:, 0]) - tf.math.log1p(-out[:, 0])  # (B,)
+                else:  # log P(positive) / P(negative)
+                    log_odds = tf.math.log(out[:, polar[1]]) - tf.math.log(out[:, polar[0]])
+            return reported(out), tf.reduce_sum(sequence * tape.gradient(log_odds, sequence), axis=-1)
 
         self._account = tf.function(account, reduce_retracing=True)
 
@@ -175,16 +213,27 @@ class PooledAccount:
         return _results(texts, p.numpy(), scores.numpy(), self.classifier.config.sequence_length)
 
 
+def _occlusion_value(classifier, texts) -> np.ndarray:
+    """(N,) what occlusion explains: P(positive), or P(positive) - P(negative) with a neutral class."""
+    rows = classifier.class_probabilities(texts)
+    if len(classifier.labels) == 2:
+        return rows[:, 1]
+    negative, positive = (list(classifier.labels).index(name) for name in label_rule.SENTIMENT_LABELS)
+    return rows[:, positive] - rows[:, negative]
+
+
 def occlusion(classifier, text: str):
-    """-> (P(positive), pieces): a word's score is how much P(positive) falls without it. A review
-    left with no word at all says nothing either way: it counts as P = 0.5."""
+    """-> (P(positive), pieces): a word's score is how much the explained value falls without it. A
+    review left with no word at all says nothing either way: it counts as P = 0.5 (polarity 0)."""
     pieces, token_piece = words_of(text)
     readable = token_piece[: classifier.config.sequence_length]
     variants = ["".join(p for j, p in enumerate(pieces) if j != i) for i in readable]
     scored = [k for k, v in enumerate(variants) if has_word(v)]
-    base = float(classifier.predict_proba([text])[0])
-    occluded = np.full(len(variants), 0.5)
+    base = float(_occlusion_value(classifier, [text])[0])
+    _, _, floor = _targets(classifier.labels)
+    occluded = np.full(len(variants), 0.5 if len(classifier.labels) == 2 else 0.0)
     for start in range(0, len(scored), OCCLUSION_BATCH):
         batch = scored[start : start + OCCLUSION_BATCH]
-        occluded[batch] = classifier.predict_proba([variants[k] for k in batch])
-    return base, _scaled(pieces, token_piece, base - occluded, classifier.config.sequence_length)
+        occluded[batch] = _occlusion_value(classifier, [variants[k] for k in batch])
+    return float(classifier.predict_proba([text])[0]), _scaled(pieces, token_piece, base - occluded,
+                                                                classifier.config.sequence_length, floor)

@@ -1,6 +1,11 @@
-"""Sentiment classifier: ids -> P(positive), and the raw-string end-to-end wrapper.
+"""Sentiment classifier: ids -> class probabilities, and the raw-string end-to-end wrapper.
 
-    token ids (B, T) -> Embedding(mask_zero) -> [Bi]LSTM x N -> pooling -> Dense -> sigmoid
+    token ids (B, T) -> Embedding(mask_zero) -> [Bi]LSTM x N -> pooling -> Dense -> output head
+
+The output head reads the config's `labels`: two classes are one sigmoid column P(second class)
+named "positive_probability" (the same function as a two-way softmax, with one logit instead of
+two, and how every two-class folder was saved), three or more a softmax over the classes named
+"probabilities". data/labels.py reads both as (B, C) rows.
 
 Every LSTM is cuDNN-eligible (default tanh/sigmoid activations, bias on, no
 recurrent_dropout, no unroll; masks are right-padded because TextVectorization
@@ -10,7 +15,23 @@ pads at the end), so a GPU gets the fused kernel.
 import keras
 from keras import layers
 
-HEAD_LAYERS = ("dense", "positive_probability")  # the classifier head, after the pooled LSTM features
+SIGMOID_OUTPUT = "positive_probability"  # two classes: Dense(1, sigmoid)
+SOFTMAX_OUTPUT = "probabilities"  # three or more: Dense(C, softmax)
+OUTPUT_LAYERS = (SIGMOID_OUTPUT, SOFTMAX_OUTPUT)
+
+
+def output_name(num_classes: int) -> str:
+    return SIGMOID_OUTPUT if num_classes == 2 else SOFTMAX_OUTPUT
+
+
+def head_layers(config) -> tuple:
+    """The classifier head, after the pooled LSTM features: what `new_head` starts fresh."""
+    return ("dense", output_name(len(config.labels)))
+
+
+def output_layer(model: keras.Model):
+    """The model's last Dense (sigmoid or softmax): the layer calibration folds a temperature into."""
+    return next(model.get_layer(name) for name in OUTPUT_LAYERS if name in {l.name for l in model.layers})
 
 
 def build_sentiment_model(config, vocab_size: int, variable_length: bool = False) -> keras.Model:
@@ -51,10 +72,12 @@ def _classify(config, ids, layer, vocab_size=None, on_embedded=None, on_sequence
     if pooled:
         x = pooled[0] if len(pooled) == 1 else layer("pool_concat", lambda n: layers.Concatenate(name=n))(pooled)
     x = layer("head_dropout", lambda n: layers.Dropout(config.dropout, name=n))(x)
-    x = layer(HEAD_LAYERS[0], lambda n: layers.Dense(config.dense_units, activation="relu", name=n))(x)  # (B, D)
+    x = layer("dense", lambda n: layers.Dense(config.dense_units, activation="relu", name=n))(x)  # (B, D)
     # float32 even under mixed precision: a probability needs the precision.
-    return layer(HEAD_LAYERS[1],
-                 lambda n: layers.Dense(1, activation="sigmoid", dtype="float32", name=n))(x)  # (B, 1)
+    classes = len(config.labels)
+    width, activation = (1, "sigmoid") if classes == 2 else (classes, "softmax")
+    return layer(output_name(classes),
+                 lambda n: layers.Dense(width, activation=activation, dtype="float32", name=n))(x)  # (B, 1) or (B, C)
 
 
 def build_word_lm(config, vocab_size: int) -> keras.Model:
@@ -115,7 +138,7 @@ def transfer_pretrained(lm: keras.Model, classifier: keras.Model, lstms: bool = 
 
 
 def build_end_to_end(vectorizer, model: keras.Model) -> keras.Model:
-    """Raw review strings (B,) -> P(positive) (B, 1): the model that is saved and served."""
+    """Raw strings (B,) -> P(positive) (B, 1) or class probabilities (B, C): the model that is saved and served."""
     text = keras.Input(shape=(), dtype="string", name="text")
     ids = vectorizer(text)  # (B, T) int64, right-padded
     probability = model(ids)  # (B, 1)

@@ -16,7 +16,7 @@ INFERENCE_BATCH = 256  # reviews per forward pass; bounds memory for big batches
 
 
 class SentimentPredictor:
-    """A saved sentiment model's P(positive), fast: `SentimentPredictor.load(path).predict_proba(texts)`.
+    """A saved sentiment model's probabilities, fast: `SentimentPredictor.load(path).class_probabilities(texts)`.
 
     Same answers as `model` (the end-to-end Keras model): vectorize the batch,
     drop the trailing padding columns where that is exact, pad the batch to a power of two,
@@ -24,11 +24,12 @@ class SentimentPredictor:
     """
 
     def __init__(self, model, config=None, metrics=None, folder=None):
-        self.model = model  # end-to-end keras.Model: strings (B,) -> P(positive) (B, 1)
+        self.model = model  # end-to-end keras.Model: strings (B,) -> P(positive) (B, 1) or class probabilities (B, C)
         self.config = config
         self.metrics = metrics or {}
         self.folder = folder  # the model folder it was loaded from (fine-tuning starts from it), or None
-        self.labels = label_rule.SENTIMENT_LABELS  # class names in output order; P(positive) is the second
+        # The class names in output order, as the model folder records them (config key `labels`)
+        self.labels = tuple(getattr(config, "labels", None) or label_rule.SENTIMENT_LABELS)
         self._vectorize = tf.function(
             lambda text: tf.cast(sentiment_model.vectorizer_part(model)(text), tf.int32),
             input_signature=[tf.TensorSpec([None], tf.string)],
@@ -36,7 +37,7 @@ class SentimentPredictor:
         self._any_length = None  # variable_length_model(), built on first use
         self._trim = config is not None and sentiment_model.padding_is_inert(config)
         trained = self.variable_length_model() if self._trim else sentiment_model.trained_part(model)
-        self._ids_forward = tf.function(lambda ids: trained(ids, training=False)[:, 0], jit_compile=True)
+        self._ids_forward = tf.function(lambda ids: trained(ids, training=False), jit_compile=True)  # (B, 1) or (B, C)
 
     def variable_length_model(self):
         """The ids -> P(positive) model with an Input of any length (shared by the explanations)."""
@@ -65,8 +66,13 @@ class SentimentPredictor:
         model = loading.load_keras_model(folder)
         return cls(model, config, loading.load_folder_metrics(folder), folder)
 
-    def predict_proba(self, texts) -> np.ndarray:
-        """P(positive) for each text, shape (N,) float32: the probability of `labels[1]`."""
+    def class_probabilities(self, texts) -> np.ndarray:
+        """Every class's probability for each text, shape (N, C) float32, columns in `labels` order."""
         items, _ = check_texts(texts)
         chunks = [self._forward(items[i : i + INFERENCE_BATCH]) for i in range(0, len(items), INFERENCE_BATCH)]
-        return np.concatenate(chunks).astype(np.float32)
+        return label_rule.class_probabilities(np.concatenate(chunks)).astype(np.float32)
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """P(positive | negative or positive) for each text, shape (N,) float32: a two-class model's
+        probability of `labels[1]`; a three-way model's positive share of its polar answers."""
+        return label_rule.positive_probability(self.class_probabilities(texts), self.labels).astype(np.float32)

@@ -1,13 +1,16 @@
 """Calibrated confidence: temperature scaling (Guo et al. 2017), folded into the model.
 
 After training, one temperature T is fitted on the validation sets (minimum weighted
-log-loss of sigmoid(z / T), z the model's logit) and folded into the last Dense layer:
-its kernel and bias are divided by T, so sigmoid(W'x + b') = sigmoid((Wx + b) / T)
-exactly, with no new layer. model.keras, the SavedModel export, the Python API and the
-demo therefore all give the calibrated probability. T > 0 never flips a decision.
+log-loss of sigmoid(z / T) or softmax(z / T), z the model's logits) and folded into the last
+Dense layer: its kernel and bias are divided by T, so the layer's activation of W'x + b' is
+that of (Wx + b) / T exactly, with no new layer. model.keras, the SavedModel export, the
+Python API and the demo therefore all give the calibrated probability. T > 0 never changes
+a decision. A softmax model's log-loss is the masked one it was trained with
+(data/targets.py): a two-class source's examples score P(their class | their source's classes).
 
-Expected calibration error (ECE): the confidence max(p, 1 - p) in 10 equal-width bins
-from 0.5 to 1.0; ECE = sum over bins of (share of examples) * |accuracy - mean confidence|.
+Expected calibration error (ECE): the confidence (the decided label's probability) in 10
+equal-width bins from 1/C to 1.0 (C classes: 0.5 for two); ECE = sum over bins of (share of
+examples) * |accuracy - mean confidence|.
 """
 
 import numpy as np
@@ -15,37 +18,46 @@ import tensorflow as tf
 
 from textlstm import artifacts
 from textlstm.data import labels as label_rule
+from textlstm.models import sentiment_model
 
-OUTPUT_LAYER = "positive_probability"  # Dense(1, sigmoid): the layer the temperature folds into
 ECE_BINS = 10
 LOGIT_CLIP = 1e-7  # probabilities are float32: keep logit(p) finite
 
 
 def logits_of(model, ids_batches) -> tuple:
-    """(logits (N,), labels (N,)) of an ids -> probability model over (ids, label) batches."""
+    """(logits, targets) of an ids -> probability model over (ids, target) batches: (N,) and (N,)
+    for a sigmoid head, (N, C) and (N, C) target rows for a softmax one."""
     import keras
 
-    layer = model.get_layer(OUTPUT_LAYER)
+    layer = sentiment_model.output_layer(model)
     features = keras.Model(model.inputs, layer.input)  # (B, D): what the output layer reads
-    kernel, bias = layer.get_weights()  # (D, 1), (1,)
+    kernel, bias = layer.get_weights()  # (D, 1) or (D, C), (1,) or (C,)
     run = tf.function(lambda ids: features(ids, training=False), reduce_retracing=True)
     logits, labels = [], []
     for ids, label in ids_batches:
-        logits.append((run(ids).numpy().astype(np.float64) @ kernel.astype(np.float64) + bias)[:, 0])
-        labels.append(label.numpy().reshape(-1))
-    return np.concatenate(logits), np.concatenate(labels).astype(np.float64)
+        logits.append(run(ids).numpy().astype(np.float64) @ kernel.astype(np.float64) + bias)
+        labels.append(label.numpy())
+    logits, labels = np.concatenate(logits), np.concatenate(labels).astype(np.float64)
+    if logits.shape[-1] == 1:
+        return logits[:, 0], labels.reshape(-1)
+    return logits, labels
 
 
 def _weighted_nll(logits, labels, weights, temperature):
     z = logits / temperature
-    # log(1 + e^-z) for y = 1, log(1 + e^z) for y = 0, computed stably
-    nll = np.logaddexp(0.0, -z) * labels + np.logaddexp(0.0, z) * (1.0 - labels)
+    if z.ndim == 1:  # log(1 + e^-z) for y = 1, log(1 + e^z) for y = 0, computed stably
+        nll = np.logaddexp(0.0, -z) * labels + np.logaddexp(0.0, z) * (1.0 - labels)
+    else:  # -log softmax over the known classes (targets >= 0) at the true class (target 1)
+        known = np.where(labels >= 0, z, -np.inf)
+        top = known.max(axis=-1, keepdims=True)
+        log_known = top[:, 0] + np.log(np.exp(known - top).sum(axis=-1))
+        nll = log_known - (z * (labels > 0.5)).sum(axis=-1)
     return float(np.sum(weights * nll) / np.sum(weights))
 
 
 def fit_temperature(logits, labels, weights=None) -> float:
     """The T in [0.05, 20] that minimises the weighted log-loss (golden-section search on log T)."""
-    weights = np.ones_like(logits) if weights is None else weights
+    weights = np.ones(len(logits)) if weights is None else weights  # (N,): one per example, either head
     lo, hi = np.log(0.05), np.log(20.0)
     golden = (np.sqrt(5.0) - 1.0) / 2.0
     a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
@@ -63,19 +75,21 @@ def fit_temperature(logits, labels, weights=None) -> float:
 
 
 def fold_temperature(model, temperature: float):
-    """Divides the output layer's kernel and bias by T: the model now outputs sigmoid(z / T)."""
-    layer = model.get_layer(OUTPUT_LAYER)
+    """Divides the output layer's kernel and bias by T: the model now outputs sigmoid(z / T) or softmax(z / T)."""
+    layer = sentiment_model.output_layer(model)
     kernel, bias = layer.get_weights()
     layer.set_weights([kernel / temperature, bias / temperature])
 
 
 def reliability(probabilities, labels, bins: int = ECE_BINS) -> list:
-    """Per bin of confidence max(p, 1 - p) in [0.5, 1]: [mean confidence, accuracy, count], empty
-    bins left out: the points of the reliability diagram, and what ECE sums."""
+    """Per bin of confidence (the decided label's probability, in [1/C, 1]): [mean confidence,
+    accuracy, count], empty bins left out: the points of the reliability diagram, and what ECE sums."""
     p = np.asarray(probabilities, np.float64)
-    confidence = label_rule.class_probabilities(p).max(axis=-1)  # the decided label's: max(p, 1 - p)
+    rows = label_rule.class_probabilities(p)
+    confidence = rows.max(axis=-1)  # max(p, 1 - p) for two classes
     correct = label_rule.is_correct(p, labels)
-    which = np.minimum(((confidence - 0.5) / 0.5 * bins).astype(int), bins - 1)  # 0.5 .. 1.0 in `bins` bins
+    lowest = 1.0 / rows.shape[-1]
+    which = np.clip(((confidence - lowest) / (1.0 - lowest) * bins).astype(int), 0, bins - 1)
     return [[float(confidence[which == b].mean()), float(correct[which == b].mean()), int((which == b).sum())]
             for b in range(bins) if (which == b).any()]
 
@@ -88,8 +102,12 @@ def expected_calibration_error(probabilities, labels, bins: int = ECE_BINS) -> f
 
 
 def uncalibrated(probabilities, temperature: float):
-    """The probabilities before folding T in: sigmoid(T * logit(p))."""
+    """The probabilities before folding T in: sigmoid(T * logit(p)), or softmax(T * log p) for rows."""
     p = np.clip(np.asarray(probabilities, np.float64), LOGIT_CLIP, 1.0 - LOGIT_CLIP)
+    if p.ndim == 2 and p.shape[-1] > 1:
+        z = temperature * np.log(p)
+        z = np.exp(z - z.max(axis=-1, keepdims=True))
+        return z / z.sum(axis=-1, keepdims=True)
     return 1.0 / (1.0 + np.exp(-temperature * np.log(p / (1.0 - p))))
 
 
@@ -124,15 +142,16 @@ def plot_reliability(evaluations: dict, path):
     fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names), 4.2), squeeze=False)
     for ax, name in zip(axes[0], names):
         e = evaluations[name]
-        ax.plot([0.5, 1.0], [0.5, 1.0], ":", color="gray", label="perfect calibration")
+        lowest = e.get("lowest_confidence", 0.5)  # 1/C
+        ax.plot([lowest, 1.0], [lowest, 1.0], ":", color="gray", label="perfect calibration")
         for key, style, label in (("reliability_before", "s--", "before"), ("reliability", "o-", "after")):
             if key in e:
                 points = np.array(e[key])
                 ece = e["ece_before" if key == "reliability_before" else "ece"]
                 ax.plot(points[:, 0], points[:, 1], style, label=f"{label} (ECE {ece:.3f})")
-        ax.set_xlim(0.5, 1.0)
+        ax.set_xlim(lowest, 1.0)
         ax.set_ylim(0.0, 1.02)
-        ax.set_xlabel("confidence max(p, 1 - p)")
+        ax.set_xlabel("confidence (the decided label's probability)")
         ax.set_ylabel("accuracy")
         ax.set_title(f"{name}: {e.get('dataset', '')} {e.get('split', '')}".strip())
         ax.grid(alpha=0.3)

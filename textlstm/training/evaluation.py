@@ -1,9 +1,12 @@
 """Test-set figures, computed through the same models that are shipped.
 
-Sentiment: accuracy and binary cross-entropy of the end-to-end model (raw strings
-in) over every test example, no remainder dropped. Character LM: loss in
-nats/char over the held-out text as one continuous stream, the LSTM state
-carried from one window into the next, reported with bits/char and perplexity.
+Sentiment: accuracy, log-loss, ECE, macro-averaged recall and F1 and the confusion matrix
+of the end-to-end model (raw strings in) over every test example, no remainder dropped. A
+source that knows only some of the model's classes (a negative / positive set read by a
+three-way model) is scored on those: the probabilities renormalised over them, which for
+negative and positive is the model's positive_probability. Character LM: loss in nats/char
+over the held-out text as one continuous stream, the LSTM state carried from one window
+into the next, reported with bits/char and perplexity.
 """
 
 import math
@@ -11,7 +14,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from textlstm.data import corpus
+from textlstm.data import corpus, targets
 from textlstm.data import labels as label_rule
 from textlstm.models.charlm_model import build_step_model
 from textlstm.text.vectorizers import text_to_char_ids
@@ -20,48 +23,86 @@ from textlstm.training import calibration
 STREAM_WINDOW = 1024  # characters per call when streaming the held-out text; state is carried
 
 
-def sentiment_probabilities(end_to_end, examples: tf.data.Dataset) -> tuple:
-    """(P(positive) (N,), labels (N,)) of the end-to-end model over every example."""
+def class_rows(end_to_end, examples: tf.data.Dataset) -> tuple:
+    """(probabilities (N, C), class ids (N,)) of the end-to-end model over every example."""
     predict = tf.function(lambda text: end_to_end(text, training=False), reduce_retracing=True)
-    probabilities, labels = [], []
+    rows, labels = [], []
     for text, label in examples.batch(500).prefetch(tf.data.AUTOTUNE):
-        probabilities.append(predict(text).numpy()[:, 0].astype(np.float64))  # (B,)
-        labels.append(label.numpy().astype(np.float64))
-    return np.concatenate(probabilities), np.concatenate(labels)
+        rows.append(label_rule.class_probabilities(predict(text).numpy()))  # (B, C)
+        labels.append(label.numpy().astype(np.int64))
+    return np.concatenate(rows), np.concatenate(labels)
 
 
-def sentiment_figures(p, y, split_name: str = "test", temperature=None) -> dict:
-    """Accuracy, log-loss and ECE of probabilities p for labels y; with the temperature that was
-    folded into the model, also the ECE and reliability the model had before."""
-    p_clipped = np.clip(p, 1e-7, 1 - 1e-7)
+def sentiment_probabilities(end_to_end, examples: tf.data.Dataset, labels=label_rule.SENTIMENT_LABELS) -> tuple:
+    """(P(positive | negative or positive) (N,), class ids (N,)) over every example."""
+    rows, y = class_rows(end_to_end, examples)
+    return label_rule.positive_probability(rows, labels), y
+
+
+def sentiment_figures(p, y, split_name: str = "test", temperature=None, labels=label_rule.SENTIMENT_LABELS) -> dict:
+    """Accuracy, log-loss, ECE, macro-recall, macro-F1 and the confusion matrix (rows: the true class,
+    columns: the decided one) of probabilities p ((N,) P(positive) or (N, C) rows) for class ids y;
+    with the temperature that was folded into the model, also the ECE and reliability it had before."""
+    rows, y = label_rule.class_probabilities(p), np.asarray(y).astype(np.int64)
+    decided = label_rule.label_ids(rows)
+    classes = rows.shape[-1]
+    confusion = np.zeros((classes, classes), np.int64)
+    np.add.at(confusion, (y, decided), 1)
+    recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
+    precision = np.diag(confusion) / np.maximum(confusion.sum(axis=0), 1)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
     result = {
-        "accuracy": float(label_rule.is_correct(p, y).mean()),
-        "loss": float(-(y * np.log(p_clipped) + (1 - y) * np.log(1 - p_clipped)).mean()),
-        "ece": calibration.expected_calibration_error(p, y),
+        "accuracy": float(label_rule.is_correct(rows, y).mean()),
+        "loss": float(-np.log(np.clip(rows[np.arange(len(y)), y], 1e-7, 1.0)).mean()),
+        "ece": calibration.expected_calibration_error(rows, y),
+        "macro_recall": float(recall.mean()),
+        "macro_f1": float(f1.mean()),
+        "recall": {name: float(r) for name, r in zip(labels, recall)},
+        "confusion": {"labels": list(labels), "matrix": confusion.tolist()},
         "examples": int(len(y)),
         "split": split_name,
-        "reliability": calibration.reliability(p, y),
+        "lowest_confidence": 1.0 / classes,
+        "reliability": calibration.reliability(rows, y),
     }
     if temperature is not None:
-        before = calibration.uncalibrated(p, temperature)
+        before = calibration.uncalibrated(rows if classes > 2 else rows[:, 1], temperature)
         result["ece_before"] = calibration.expected_calibration_error(before, y)
         result["reliability_before"] = calibration.reliability(before, y)
     return result
 
 
-def evaluate_sentiment(end_to_end, examples: tf.data.Dataset, split_name: str = "test", temperature=None) -> dict:
-    p, y = sentiment_probabilities(end_to_end, examples)
-    return sentiment_figures(p, y, split_name, temperature)
+def known_part(rows, y, known) -> tuple:
+    """The probabilities renormalised over a source's known classes, and its class ids among them."""
+    if all(known):
+        return rows, y
+    kept = np.flatnonzero(known)
+    part = rows[:, kept]
+    position = {int(class_id): i for i, class_id in enumerate(kept)}
+    return part / np.maximum(part.sum(axis=-1, keepdims=True), 1e-12), np.array([position[int(c)] for c in y])
 
 
-def evaluate_sets(end_to_end, tests, temperature=None) -> dict:
-    """Every (DataSource, examples) evaluated separately: {"evaluation": {name: figures}, "test": the first}."""
+def evaluate_sets(end_to_end, tests, temperature=None, labels=label_rule.SENTIMENT_LABELS) -> dict:
+    """Every (DataSource, examples) evaluated separately, on the classes it knows (labels: the
+    model's): {"evaluation": {name: figures}, "test": the first}."""
     evaluations = {}
     for source, examples in tests:
-        figures = evaluate_sentiment(end_to_end, examples, source.test_split, temperature)
+        known = targets.known_classes(source.label_names, labels)
+        rows, y = known_part(*class_rows(end_to_end, examples), known)
+        names = [name for name, k in zip(labels, known) if k]
+        figures = sentiment_figures(rows, y, source.test_split, temperature, names)
         evaluations[source.name] = {"dataset": source.dataset, **figures}
     first = next(iter(evaluations.values()))
     return {"test": {k: v for k, v in first.items() if not k.startswith("reliability")}, "evaluation": evaluations}
+
+
+def evaluate_polar(end_to_end, tests, labels) -> dict:
+    """{name: figures} of a model with other classes (a three-way base model) on two-class examples
+    (0 the first class, 1 the second), read through its P(positive | negative or positive)."""
+    evaluations = {}
+    for source, examples in tests:
+        p, y = sentiment_probabilities(end_to_end, examples, labels)
+        evaluations[source.name] = {"dataset": source.dataset, **sentiment_figures(p, y, source.test_split)}
+    return evaluations
 
 
 def evaluate_charlm(model, vocabulary, text: str, parts=None) -> dict:

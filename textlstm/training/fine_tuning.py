@@ -95,6 +95,9 @@ class BaseModel:
         if different:
             raise TextLSTMError(f"config key(s) {different} differ from base model {config.base_model}'s; a "
                                 "fine-tuned model keeps its base model's architecture")
+        if config.kind == "sentiment" and list(base_config.labels) != list(config.labels) and not config.new_head:
+            raise TextLSTMError(f"base model {config.base_model} answers {', '.join(base_config.labels)}, this run "
+                                f"{', '.join(config.labels)}: other classes need a new head (config key 'new_head': true)")
         end_to_end = loading.load_keras_model(folder)
         model = sentiment_model.trained_part(end_to_end) if config.kind == "sentiment" else end_to_end
         tokens = vectorizers.load_tokens(os.path.join(folder, VOCABULARY_FILE))

@@ -47,7 +47,7 @@ def pseudo_labelled_examples(config, data_dir=None):
             continue
         chunk = chunk[present]
         p = teacher.predict_proba([t for t, keep in zip(decoded, present) if keep])  # (N,)
-        _, confidence = label_rule.decide(p, teacher.labels)
+        _, confidence = label_rule.decide(p)  # negative or positive: P(positive | not neutral) for a three-way teacher
         sure = confidence >= config.teacher_confidence
         kept_texts.extend(chunk[sure])
         kept_labels.extend(label_rule.label_ids(p[sure]).astype(np.int32))

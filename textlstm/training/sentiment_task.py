@@ -9,11 +9,10 @@ last. Each source keeps its own static batch length.
 import dataclasses
 import os
 
-import keras
 import tensorflow as tf
 
 from textlstm import artifacts
-from textlstm.data import labelled, negation, pipelines, sources
+from textlstm.data import labelled, negation, pipelines, sources, targets
 from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.models import sentiment_model
@@ -52,17 +51,20 @@ class SentimentTask(Task):
             first = next((i for i, (s, _) in enumerate(self.sets) if s.unlabelled_split), 0)  # where the texts came from
             trains[first] = trains[first].concatenate(pseudo_labelled)
         if config.negation_weight > 0:  # after adapt: the vocabulary comes from the real texts alone
-            edited, count = negation.counterfactual_dataset([split["train"] for _, split in self.sets], config.seed)
+            polar = tuple(config.labels.index(name) for name in label_rule.SENTIMENT_LABELS)
+            edited, count = negation.counterfactual_dataset([split["train"] for _, split in self.sets], config.seed, polar)
             self.data_summary["counterfactual_negations"] = count
             if count:  # none to make (no short text with a polar word): no such source
                 source = sources.DataSource(name="negations", dataset="counterfactual negations (textlstm/data/negation.py)",
-                                            weight=config.negation_weight, sequence_length=negation.SEQUENCE_LENGTH)
+                                            weight=config.negation_weight, sequence_length=negation.SEQUENCE_LENGTH,
+                                            label_names=list(label_rule.SENTIMENT_LABELS))
                 self.sets.append((source, {"train": edited, "validation": None, "test": None}))
                 trains.append(edited)
-        self.train_ids = [pipelines.vectorize_examples(t, self.vectorizer, s.sequence_length)
+        known = {s.name: targets.known_classes(s.label_names, config.labels) for s, _ in self.sets}
+        self.train_ids = [pipelines.vectorize_examples(t, self.vectorizer, s.sequence_length, known[s.name])
                           for t, (s, _) in zip(trains, self.sets)]
         self.validation_ids = {s.name: pipelines.vectorize_examples(split["validation"], self.vectorizer,
-                                                                     s.sequence_length)
+                                                                     s.sequence_length, known[s.name])
                                for s, split in self.sets if split["validation"]}
         self.num_train = {s.name: sum(1 for _ in ids) for (s, _), ids in zip(self.sets, self.train_ids)}  # fills caches
         self.num_validation = {name: sum(1 for _ in ids) for name, ids in self.validation_ids.items()}
@@ -96,8 +98,8 @@ class SentimentTask(Task):
         mixed = any(s.sequence_length != self.config.sequence_length for s, _ in self.sets)
         return sentiment_model.build_sentiment_model(self.config, self.vocab_size, variable_length=mixed)
 
-    def per_example_loss(self, labels, probabilities):  # (B, 1), (B, 1) -> (B,)
-        return keras.losses.binary_crossentropy(labels, probabilities)
+    def per_example_loss(self, labels, probabilities):  # (B, 1) or (B, C) targets and outputs -> (B,)
+        return targets.per_example_loss(labels, probabilities)
 
     def training_forward(self, model):
         """The adversarial objective when `adversarial_epsilon` > 0; None: the plain loss."""
@@ -106,9 +108,7 @@ class SentimentTask(Task):
         return adversarial.adversarial_forward(self.config, model, self.per_example_loss)
 
     def sums(self, labels, probabilities, per_example):
-        decided = tf.cast(label_rule.label_id_tensor(probabilities), tf.float32)[:, None]  # (B, 1)
-        correct = tf.cast(tf.equal(decided, labels), tf.float32)
-        return {"loss": tf.reduce_sum(per_example), "correct": tf.reduce_sum(correct),
+        return {"loss": tf.reduce_sum(per_example), "correct": tf.reduce_sum(targets.correct(labels, probabilities)),
                 "count": tf.cast(tf.shape(labels)[0], tf.float32)}
 
     def calibrate(self, model):
@@ -134,7 +134,7 @@ class SentimentTask(Task):
     def initialize(self, classifier):
         """Fine-tuning: the base model's weights (new words' rows: the mean word vector; a new head: fresh)."""
         if self.base:
-            fresh = sentiment_model.HEAD_LAYERS if self.config.new_head else ()
+            fresh = sentiment_model.head_layers(self.config) if self.config.new_head else ()
             fine_tuning.copy_weights(self.base.model, classifier, fresh=fresh)
 
     def pretrained_variables(self, classifier):
@@ -152,16 +152,22 @@ class SentimentTask(Task):
 
     def test_metrics(self, end_to_end, temperature=None):
         tests = [(s, split["test"]) for s, split in self.sets if split["test"] is not None]
-        metrics = evaluation.evaluate_sets(end_to_end, tests, temperature) if tests else {
+        labels = self.config.labels
+        metrics = evaluation.evaluate_sets(end_to_end, tests, temperature, labels) if tests else {
             "note": "no test split (a table, or a directory without test/)"}
-        if self.base:  # the held-out slice, before (the base model) and after fine-tuning
+        if self.base:  # the held-out slice, before (the base model, if it has the same classes) and after
             held_out = [(dataclasses.replace(s, test_split=s.validation_split), split["validation"])  # named as such
                         for s, split in self.sets if split["validation"] is not None]
-            metrics["fine_tuning"] = {
-                "base_model": self.base.folder,
-                "held_out_before": evaluation.evaluate_sets(self.base.end_to_end, held_out)["evaluation"],
-                "held_out_after": evaluation.evaluate_sets(end_to_end, held_out, temperature)["evaluation"],
-            }
+            metrics["fine_tuning"] = {"base_model": self.base.folder}
+            base_labels = list(self.base.config.labels)
+            if base_labels == list(labels):
+                metrics["fine_tuning"]["held_out_before"] = evaluation.evaluate_sets(
+                    self.base.end_to_end, held_out, labels=labels)["evaluation"]
+            elif len(labels) == 2 and set(label_rule.SENTIMENT_LABELS) <= set(base_labels):  # a three-way base
+                metrics["fine_tuning"]["held_out_before"] = evaluation.evaluate_polar(
+                    self.base.end_to_end, held_out, base_labels)
+            metrics["fine_tuning"]["held_out_after"] = evaluation.evaluate_sets(
+                end_to_end, held_out, temperature, labels)["evaluation"]
         return metrics
 
 

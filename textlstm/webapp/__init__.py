@@ -54,7 +54,10 @@ def _sentiment_figures(classifier):
     for e in evaluations.values():
         data = e.get("dataset") or (config.directory or config.dataset if config else "its test split")
         calibrated = f", calibration error {e['ece']:.3f}" if "ece_before" in e else ""
-        parts.append(f"**{e['accuracy']:.1%}** accuracy on {e['examples']:,} texts of {data} ({e.get('split', 'test')}){calibrated}")
+        classes = e.get("confusion", {}).get("labels", [])
+        figure = (f"**{e['macro_recall']:.1%}** macro-recall ({', '.join(classes)})" if len(classes) > 2
+                  else f"**{e['accuracy']:.1%}** accuracy")
+        parts.append(f"{figure} on {e['examples']:,} texts of {data} ({e.get('split', 'test')}){calibrated}")
     return "; ".join(parts)
 
 
@@ -64,7 +67,7 @@ def _training_data(config) -> str:
         return "labelled texts"
     if config.directory or config.table_file:
         return "a folder of texts" if config.directory else "a table of labelled texts"
-    names = [s.dataset for s in sources.sources_of(config)]
+    names = list(dict.fromkeys(s.dataset for s in sources.sources_of(config)))  # a dataset read twice, named once
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

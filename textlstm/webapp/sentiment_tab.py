@@ -1,4 +1,5 @@
-"""The sentiment tab: one review with word contributions, or a whole file of them."""
+"""The sentiment tab: one text with its answer (every class's probability) and word contributions,
+or a whole file of them (a CSV with a probability column per class, and a bar per label)."""
 
 import csv
 import os
@@ -10,30 +11,37 @@ from textlstm import artifacts
 from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.input_checks import MAX_BATCH, check_texts
+from textlstm.inside import explanations
 from textlstm.webapp import warmup
 from textlstm.webapp.batching import MAX_BATCH as BATCH_SIZE
 from textlstm.webapp.batching import MicroBatcher
 from textlstm.webapp.controls import CONCURRENCY_GROUP
 
-EXAMPLES = [
+EXAMPLES = [  # what people type: reviews, posts, messages and plain statements
     "One of the best films I have seen in years: a smart script, superb acting and a score that stays with you.",
-    "A dull, lazy sequel. The jokes fall flat, the plot makes no sense and I nearly walked out.",
-    "The first half is gripping and beautifully shot, but the ending is rushed and the romance never convinces.",
+    "The meeting is at 3pm on Tuesday.",
+    "My flight was cancelled and nobody at the desk would help. Two hours on hold.",
+    "Paris is the capital of France.",
+    "The battery lasts all day and the screen is gorgeous. Worth every penny.",
     "I wouldn't say this movie is bad, but it is not good either.",
     "Not a bad film at all. I was never bored.",
 ]
 
 
 METHOD_NOTES = {
-    "gradients": "*Integrated gradients: how hard each word's vector pushes P(positive), measured on the way from "
-                 "all-zero word vectors to this review; \"strongly\" marks pushes at least half the strongest "
-                 "word's, small ones stay uncoloured.*",
-    "occlusion": "*Occlusion: a word's effect is how much P(positive) falls when that word is removed; "
-                 "\"strongly\" marks effects at least half the strongest word's, small ones stay uncoloured.*",
+    "gradients": "*Integrated gradients: how hard each word's vector pushes the answer towards positive or "
+                 "negative, measured on the way from all-zero word vectors to this text; \"strongly\" marks pushes "
+                 "at least half the strongest word's, small ones stay uncoloured.*",
+    "occlusion": "*Occlusion: a word's effect is how much the answer moves towards positive or negative when "
+                 "that word is removed; \"strongly\" marks effects at least half the strongest word's, small ones "
+                 "stay uncoloured.*",
 }
 
-# Word scores (scaled to [-1, 1]) shown as four labelled colours, green for positive.
-COLORS = {"strongly positive": "#1a9850", "positive": "#a6d96a", "negative": "#fdae61", "strongly negative": "#d73027"}
+# Word scores (scaled to [-1, 1]) shown as four labelled colours, green for positive; a neutral answer
+# that no word pushes strongly either way is shown whole, as "no strong words".
+NO_STRONG_WORDS = "no strong words"
+COLORS = {"strongly positive": "#1a9850", "positive": "#a6d96a", "negative": "#fdae61", "strongly negative": "#d73027",
+          NO_STRONG_WORDS: "#d9d9d9"}
 
 
 def _category(score):
@@ -43,21 +51,36 @@ def _category(score):
     return strength + ("positive" if score > 0 else "negative")
 
 
+def highlighted(label, pieces):
+    """The explanation as HighlightedText pieces: each word's category, or the whole text as "no strong
+    words" when the answer is neutral and no word moves it strongly (explanations.strongest < 1)."""
+    if label == "neutral" and explanations.strongest(pieces) < 1.0:
+        return [("".join(piece for piece, _ in pieces), NO_STRONG_WORDS)]
+    return [(piece, _category(score)) for piece, score in pieces]
+
+
 def classify(explain, text):
-    """-> ({label: probability}, highlighted words). explain(text) -> (p, pieces). Raises gr.Error on bad input."""
+    """-> ({label: probability}, highlighted words). explain(text) -> (class probabilities {label: p}, pieces).
+    Raises gr.Error on bad input."""
     try:
         text = check_texts(text, name="review")[0][0]  # invalid characters become U+FFFD
-        p, highlighted = explain(text)
+        probabilities, pieces = explain(text)
     except TextLSTMError as e:
         raise gr.Error(str(e)) from None
-    return label_rule.as_dict(p), [(piece, _category(score)) for piece, score in highlighted]
+    label = max(probabilities, key=probabilities.get)  # dicts keep the model's order: a tie takes the first
+    return probabilities, highlighted(label, pieces)
 
 
 def explainer(classifier, method="gradients", batching=True):
-    """text -> (P(positive), pieces): batched with concurrent requests, or alone."""
+    """text -> ({label: probability}, pieces): batched with concurrent requests, or alone."""
+    def explain_batch(texts):
+        rows = classifier.class_probabilities(texts)  # (N, C)
+        return [(label_rule.as_dict(row, classifier.labels), pieces)
+                for row, (_, pieces) in zip(rows, classifier.explain(texts, method=method))]
+
     if batching:
-        return MicroBatcher(lambda texts: classifier.explain(texts, method=method), name="classify")
-    return lambda text: classifier.explain(text, method=method)
+        return MicroBatcher(explain_batch, name="classify")
+    return lambda text: explain_batch([text])[0]
 
 
 def _read_reviews(path):
@@ -86,33 +109,37 @@ def classify_file(classifier, file):
     if len(reviews) > MAX_BATCH:
         raise gr.Error(f"the file holds {len(reviews):,} reviews; at most {MAX_BATCH:,} per upload")
     try:
-        probabilities = classifier.predict_proba(reviews)
+        rows = classifier.class_probabilities(reviews)  # (N, C)
     except TextLSTMError as e:
         raise gr.Error(str(e)) from None
+    labels = list(classifier.labels)
+    decided, _ = label_rule.decide(rows, labels)
+    positive = label_rule.positive_probability(rows, labels)
     out_dir = tempfile.mkdtemp(prefix="textlstm-batch-")
     out_path = os.path.join(out_dir, "predictions.csv")
     with open(out_path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["text", "label", "positive_probability"])
-        decided, _ = label_rule.decide(probabilities)
-        for text, label, p in zip(reviews, decided, probabilities):
-            writer.writerow([text, label, f"{p:.6f}"])
-    return out_path, _histogram(probabilities, decided)
+        writer.writerow(["text", "label", *(f"p_{name}" for name in labels), "positive_probability"])
+        for text, label, row, p in zip(reviews, decided, rows, positive):
+            writer.writerow([text, label, *(f"{q:.6f}" for q in row), f"{p:.6f}"])
+    return out_path, _histogram(decided, labels)
 
 
-def _histogram(probabilities, decided):
+def _histogram(decided, labels):
+    """One bar per label: how many of the texts got it."""
     plt = artifacts.pyplot()
 
+    counts = [decided.count(name) for name in labels]
     fig, ax = plt.subplots(figsize=(6, 2.8))
-    ax.hist(probabilities, bins=20, range=(0, 1), color="#4c78a8")
-    ax.axvline(0.5, color="gray", linestyle="--")
-    ax.set_xlabel("P(positive)")
-    ax.set_ylabel("reviews")
-    positive = decided.count("positive")
-    ax.set_title(f"{len(probabilities)} reviews: {positive} positive")
+    ax.bar(labels, counts, color=[BAR_COLORS.get(name, "#4c78a8") for name in labels])
+    ax.set_ylabel("texts")
+    ax.set_title(f"{len(decided)} texts: " + ", ".join(f"{n} {name}" for n, name in zip(counts, labels)))
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+BAR_COLORS = {"negative": "#d73027", "neutral": "#969696", "positive": "#1a9850"}
 
 
 def build_sentiment_tab(classifier, explanation="gradients", batching=True):
@@ -124,19 +151,20 @@ def build_sentiment_tab(classifier, explanation="gradients", batching=True):
         concurrency_id=CONCURRENCY_GROUP)
     with gr.Row():
         with gr.Column():
-            review = gr.Textbox(label="Review", lines=6, max_lines=20, placeholder="Paste a movie review…")
+            review = gr.Textbox(label="Text to classify", lines=6, max_lines=20,
+                                placeholder="Type a sentence, a post or a review…")
             button = gr.Button("Classify", variant="primary")
             gr.Examples(EXAMPLES, inputs=review)
         with gr.Column():
-            label = gr.Label(label="Sentiment", num_top_classes=2)
-            words = gr.HighlightedText(label="Which words pushed the decision", combine_adjacent=False,
+            label = gr.Label(label="Sentiment", num_top_classes=len(classifier.labels))
+            words = gr.HighlightedText(label="Which words pushed it towards negative or positive", combine_adjacent=False,
                                        show_legend=True, color_map=COLORS)
             gr.Markdown(METHOD_NOTES[explanation])
     button.click(lambda text: classify(explain, text), inputs=review, outputs=[label, words], api_name="classify",
                  **slots)
     review.submit(lambda text: classify(explain, text), inputs=review, outputs=[label, words],
                   api_visibility="private", **slots)
-    with gr.Accordion("Many reviews at once: upload a file", open=False):
+    with gr.Accordion("Many texts at once: upload a file", open=False):
         with gr.Row():
             upload = gr.File(label=".txt (one review per line) or .csv (a 'text' column)",
                              file_types=[".txt", ".csv"])

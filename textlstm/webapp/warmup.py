@@ -21,7 +21,7 @@ LENGTH = 32  # characters: one chunk of the batcher's loop, enough to run every 
 
 
 def warm_classify(explain):
-    """explain(text) -> (P(positive), pieces): the sentiment tab's path, batched or not."""
+    """explain(text) -> ({label: probability}, pieces): the sentiment tab's path, batched or not."""
     explain(REVIEW)
 
 
