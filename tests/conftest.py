@@ -109,6 +109,7 @@ def sentiment3_run(tmp_path_factory, review_dir3):
 
     out = str(tmp_path_factory.mktemp("runs") / "sentiment3")
     textlstm.train("sentiment", out, directory=review_dir3, verbose=0, labels=THREE_WAY, calibrate=True,
+                   calibration="vector",
                    **{**TINY_SENTIMENT, "epochs": 3})
     return out
 

@@ -150,8 +150,8 @@ def cmd_evaluate(args):
         from textlstm.sentiment_classifier import SentimentClassifier
 
         classifier = SentimentClassifier.load(folder)
-        temperature = loading.load_folder_metrics(folder).get("calibration", {}).get("temperature")
-        result = evaluation.evaluate_sets(classifier.model, _test_sets(config, args.data_dir), temperature,
+        calibrated = loading.load_folder_metrics(folder).get("calibration")  # for the ECE before it
+        result = evaluation.evaluate_sets(classifier.model, _test_sets(config, args.data_dir), calibrated,
                                           config.labels)
         lines = _evaluation_table(result["evaluation"])
     else:

@@ -85,6 +85,10 @@ class SentimentConfig:
     negation_weight: float = 0.0
     # --- calibration ---
     calibrate: bool = False  # fit a temperature on the validation sets and fold it into the last layer
+    # "vector": a temperature and a bias per class (three or more classes; Guo et al.'s vector scaling),
+    # for a model one temperature cannot fit on every kind of text: SST's sentences want a softer answer
+    # than GoEmotions' comments. Folded into the same Dense layer; it may move a close decision.
+    calibration: str = "temperature"
     # --- optional self-training: a trained model labels the `pretrain_split` reviews it is sure of ---
     teacher: Optional[str] = None  # a trained sentiment model folder (run dir or saved_models/NAME); None: off
     teacher_confidence: float = 0.9  # keep a review if the teacher gives its label P >= this; IMDB's teacher
@@ -228,6 +232,10 @@ def validate_config(config: AnyConfig) -> None:
         if not 0.0 < config.pretrained_learning_rate_multiplier <= 1.0:
             raise TextLSTMError("config key 'pretrained_learning_rate_multiplier' must be in (0, 1], "
                                 f"got {config.pretrained_learning_rate_multiplier}")
+        if config.calibration not in ("temperature", "vector"):
+            raise TextLSTMError(f"config key 'calibration' must be one of temperature, vector; got {config.calibration!r}")
+        if config.calibration == "vector" and len(config.labels) < 3:
+            raise TextLSTMError("config key 'calibration' vector needs 3 or more labels; two classes use temperature")
         if not config.negation_weight >= 0.0:
             raise TextLSTMError(f"config key 'negation_weight' must be >= 0, got {config.negation_weight}")
         if not config.adversarial_epsilon >= 0.0:

@@ -46,3 +46,13 @@ def test_label_names_and_labels_are_checked_when_a_config_loads():
         config_lib.apply_overrides(config_lib.SentimentConfig(), {"labels": '["good", "good"]'})
     assert config_lib.apply_overrides(config_lib.SentimentConfig(), {"labels": '["bad", "good"]'}).labels == ["bad", "good"]
     assert config_lib.SentimentConfig().labels == ["negative", "positive"]  # old config.json files: the two classes
+
+
+def test_vector_calibration_needs_three_classes():
+    with pytest.raises(TextLSTMError, match="config key 'calibration' vector needs 3 or more labels"):
+        config_lib.apply_overrides(config_lib.SentimentConfig(), {"calibration": "vector"})
+    with pytest.raises(TextLSTMError, match="config key 'calibration' must be one of temperature, vector; got 'platt'"):
+        config_lib.apply_overrides(config_lib.SentimentConfig(), {"calibration": "platt"})
+    three = config_lib.apply_overrides(config_lib.SentimentConfig(),
+                                       {"labels": '["negative", "neutral", "positive"]', "calibration": "vector"})
+    assert three.calibration == "vector"

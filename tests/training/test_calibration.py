@@ -118,3 +118,66 @@ def test_a_three_class_temperature_is_recovered():
     truth = np.exp(z / 2.0) / np.exp(z / 2.0).sum(axis=1, keepdims=True)
     labels = np.array([rng.choice(3, p=row) for row in truth])
     assert calibration.fit_temperature(z, np.eye(3)[labels]) == pytest.approx(2.0, rel=0.06)
+
+
+def test_vector_scaling_recovers_a_temperature_and_bias_per_class():
+    rng = np.random.RandomState(4)
+    z = rng.normal(0.0, 3.0, (30_000, 3))
+    true_t, true_b = np.array([2.0, 1.0, 1.5]), np.array([0.3, -0.5, 0.2])
+    logits = z / true_t + true_b
+    truth = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = np.eye(3)[[rng.choice(3, p=row) for row in truth]]
+    w = np.ones(len(z))
+    t = calibration.fit_temperature(z, labels, w)
+    temperatures, biases = calibration.fit_vector(z, labels, w, t)
+    np.testing.assert_allclose(temperatures, true_t, rtol=0.08)
+    np.testing.assert_allclose(biases, true_b - true_b.mean(), atol=0.06)
+    assert calibration.vector_nll(z, labels, w, temperatures, biases) < calibration._weighted_nll(z, labels, w, t)
+
+
+def test_vector_folding_is_exact_and_before_calibration_gives_the_model_back():
+    config = SentimentConfig(sequence_length=6, embedding_dim=4, lstm_units=3, dense_units=4,
+                             labels=["negative", "neutral", "positive"])
+    model = sentiment_model.build_sentiment_model(config, vocab_size=20)
+    ids = tf.constant([[3, 4, 5, 0, 0, 0], [7, 2, 9, 11, 1, 0]])
+    z, _ = calibration.logits_of(model, tf.data.Dataset.from_tensor_slices((ids, tf.one_hot([0, 1], 3))).batch(2))
+    original = model(ids, training=False).numpy()
+    fitted = {"method": "vector", "temperatures": [2.0, 0.5, 1.25], "biases": [0.1, -0.3, 0.2]}
+    calibration.fold(model, fitted)
+    logits = z / np.array([2.0, 0.5, 1.25]) + np.array([0.1, -0.3, 0.2])
+    np.testing.assert_allclose(model(ids, training=False).numpy(),
+                               np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), atol=1e-6)
+    folded = [w.copy() for w in sentiment_model.output_layer(model).get_weights()]
+    with calibration.before_calibration(model, fitted):
+        np.testing.assert_allclose(model(ids, training=False).numpy(), original, atol=1e-6)
+    for now, then in zip(sentiment_model.output_layer(model).get_weights(), folded):
+        np.testing.assert_array_equal(now, then)  # restored bit for bit
+
+
+def test_vector_scaling_is_kept_only_when_it_lowers_the_validation_loss():
+    config = SentimentConfig(sequence_length=6, embedding_dim=4, lstm_units=3, dense_units=4,
+                             labels=["negative", "neutral", "positive"])
+    model = sentiment_model.build_sentiment_model(config, vocab_size=20)
+    rng = np.random.RandomState(0)
+    ids = rng.randint(2, 20, (120, 6)).astype("int32")
+    rows = np.eye(3, dtype="float32")[rng.randint(0, 3, 120)]
+    rows[:40, 1] = -1.0  # a negative / positive source: neutral unknown
+    rows[:40] = np.where(rows[:40].max(axis=1, keepdims=True) > 0.5, rows[:40], [[1.0, -1.0, 0.0]])
+    sets = {"mixed": tf.data.Dataset.from_tensor_slices((ids, rows))}
+    fitted = calibration.calibrate_model(model, sets, {"mixed": 1.0}, method="vector")
+    assert fitted["validation_log_loss_after"] <= fitted["validation_log_loss_before"] + 1e-12
+    if fitted["method"] == "vector":
+        assert fitted["validation_log_loss_after"] < fitted["validation_log_loss_temperature_only"]
+        assert len(fitted["temperatures"]) == len(fitted["biases"]) == 3 and abs(sum(fitted["biases"])) < 1e-9
+
+
+def test_the_vector_gradient_is_the_loss_slope():
+    rng = np.random.RandomState(5)
+    z, labels = rng.normal(0, 2, (50, 3)), np.eye(3)[rng.randint(0, 3, 50)]
+    labels[:10, 1] = -1.0  # unknown class for some rows
+    w, params = rng.uniform(0.5, 1.5, 50), rng.normal(0, 0.3, 6)
+    _, g = calibration._vector_loss_and_gradient(z, labels, w, params)
+    for i in range(6):
+        step = np.eye(6)[i] * 1e-6
+        up, down = (calibration._vector_loss_and_gradient(z, labels, w, params + s)[0] for s in (step, -step))
+        assert g[i] == pytest.approx((up - down) / 2e-6, rel=1e-4, abs=1e-8)

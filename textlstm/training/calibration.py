@@ -5,13 +5,19 @@ log-loss of sigmoid(z / T) or softmax(z / T), z the model's logits) and folded i
 Dense layer: its kernel and bias are divided by T, so the layer's activation of W'x + b' is
 that of (Wx + b) / T exactly, with no new layer. model.keras, the SavedModel export, the
 Python API and the demo therefore all give the calibrated probability. T > 0 never changes
-a decision. A softmax model's log-loss is the masked one it was trained with
-(data/targets.py): a two-class source's examples score P(their class | their source's classes).
+a decision. With `calibration: "vector"` (three or more classes) each class c gets its own
+temperature T_c and bias b_c, z'_c = z_c / T_c + b_c, fitted from the scalar T on the same
+log-loss and folded the same way (column c of the kernel divided by T_c): it can move a
+close decision, and is kept only if it lowers the validation log-loss. A softmax model's
+log-loss is the masked one it was trained with (data/targets.py): a two-class source's
+examples score P(their class | their source's classes).
 
 Expected calibration error (ECE): the confidence (the decided label's probability) in 10
 equal-width bins from 1/C to 1.0 (C classes: 0.5 for two); ECE = sum over bins of (share of
 examples) * |accuracy - mean confidence|.
 """
+
+import contextlib
 
 import numpy as np
 import tensorflow as tf
@@ -21,6 +27,8 @@ from textlstm.data import labels as label_rule
 from textlstm.models import sentiment_model
 
 ECE_BINS = 10
+VECTOR_STEPS = 2000  # full-batch Adam steps for vector scaling: 2C parameters, converged well before
+VECTOR_RATE = 0.02  # Adam's step on log(1 / T_c) and b_c
 LOGIT_CLIP = 1e-7  # probabilities are float32: keep logit(p) finite
 
 
@@ -74,11 +82,82 @@ def fit_temperature(logits, labels, weights=None) -> float:
     return float(np.exp((lo + hi) / 2.0))
 
 
-def fold_temperature(model, temperature: float):
-    """Divides the output layer's kernel and bias by T: the model now outputs sigmoid(z / T) or softmax(z / T)."""
+def _vector_loss_and_gradient(logits, labels, weights, params):
+    """The weighted masked log-loss of softmax(z / T_c + b_c), params = [log(1 / T_c)..., b_c...],
+    and its gradient (the softmax over the known classes minus the target, chained)."""
+    classes = logits.shape[-1]
+    inverse = np.exp(params[:classes])
+    z = logits * inverse + params[classes:]  # (N, C)
+    known = np.where(labels >= 0.0, z, -np.inf)
+    top = known.max(axis=-1, keepdims=True)
+    e = np.exp(known - top)  # (N, C): 0 at unknown classes
+    log_known = top[:, 0] + np.log(e.sum(axis=-1))
+    share = weights / weights.sum()  # (N,)
+    loss = float(np.sum(share * (log_known - (z * (labels > 0.5)).sum(axis=-1))))
+    dz = (e / e.sum(axis=-1, keepdims=True) - (labels > 0.5)) * share[:, None]  # (N, C)
+    return loss, np.concatenate([(dz * logits).sum(axis=0) * inverse, dz.sum(axis=0)])
+
+
+def fit_vector(logits, labels, weights, temperature) -> tuple:
+    """(T_c list, b_c list) minimising the weighted log-loss, from (T, 0): full-batch Adam in float64."""
+    z, y, w = (np.asarray(a, np.float64) for a in (logits, labels, weights))
+    classes = z.shape[-1]
+    params = np.concatenate([np.full(classes, -np.log(temperature)), np.zeros(classes)])
+    m, v = np.zeros_like(params), np.zeros_like(params)
+    for step in range(1, VECTOR_STEPS + 1):  # Adam by hand: 2C numbers, no optimizer state to build
+        _, g = _vector_loss_and_gradient(z, y, w, params)
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        params = params - VECTOR_RATE * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-12)
+    biases = params[classes:] - params[classes:].mean()  # softmax ignores a shift shared by every class
+    return [float(t) for t in np.exp(-params[:classes])], [float(b) for b in biases]
+
+
+def vector_nll(logits, labels, weights, temperatures, biases) -> float:
+    params = np.concatenate([-np.log(np.asarray(temperatures, np.float64)), np.asarray(biases, np.float64)])
+    return _vector_loss_and_gradient(np.asarray(logits, np.float64), np.asarray(labels, np.float64),
+                                     np.asarray(weights, np.float64), params)[0]
+
+
+def _scales(fitted, classes) -> tuple:
+    """(1 / T per output column, bias added per column) of a fitted calibration."""
+    if fitted.get("method", "temperature") == "vector":
+        return 1.0 / np.asarray(fitted["temperatures"]), np.asarray(fitted["biases"])
+    return np.full(classes, 1.0 / fitted["temperature"]), np.zeros(classes)
+
+
+def fold(model, fitted: dict):
+    """Folds a fitted calibration into the output layer: column c of kernel and bias divided by T_c, b_c added."""
     layer = sentiment_model.output_layer(model)
     kernel, bias = layer.get_weights()
-    layer.set_weights([kernel / temperature, bias / temperature])
+    inverse, shift = _scales(fitted, kernel.shape[-1])
+    layer.set_weights([kernel * inverse, bias * inverse + shift])
+
+
+def fold_temperature(model, temperature: float):
+    """Divides the output layer's kernel and bias by T: the model now outputs sigmoid(z / T) or softmax(z / T)."""
+    fold(model, {"method": "temperature", "temperature": temperature})
+
+
+def _output_layer_within(model):
+    """The output Dense of an ids model, or of the ids model inside an end-to-end one."""
+    try:
+        return sentiment_model.output_layer(model)
+    except StopIteration:
+        inner = next(layer for layer in model.layers if hasattr(layer, "layers") and layer.layers)
+        return _output_layer_within(inner)
+
+
+@contextlib.contextmanager
+def before_calibration(model, fitted: dict):
+    """The model as it was before `fitted` was folded in, for the `with` block; then exactly as it is."""
+    layer = _output_layer_within(model)
+    saved = layer.get_weights()
+    inverse, shift = _scales(fitted, saved[0].shape[-1])
+    layer.set_weights([saved[0] / inverse, (saved[1] - shift) / inverse])
+    try:
+        yield model
+    finally:
+        layer.set_weights(saved)
 
 
 def reliability(probabilities, labels, bins: int = ECE_BINS) -> list:
@@ -111,9 +190,10 @@ def uncalibrated(probabilities, temperature: float):
     return 1.0 / (1.0 + np.exp(-temperature * np.log(p / (1.0 - p))))
 
 
-def calibrate_model(model, validation_ids: dict, weights: dict, batch_size: int = 256) -> dict:
-    """Fits T on every validation set, each weighted by its source weight (shared out over its
-    examples, as in model selection), folds it into `model`; returns what was fitted."""
+def calibrate_model(model, validation_ids: dict, weights: dict, batch_size: int = 256, method="temperature") -> dict:
+    """Fits T (and with method "vector" then T_c, b_c) on every validation set, each weighted by its
+    source weight (shared out over its examples, as in model selection), folds it into `model`;
+    returns what was fitted."""
     all_logits, all_labels, all_weights, counts = [], [], [], {}
     for name, ids in validation_ids.items():
         logits, labels = logits_of(model, ids.batch(batch_size))
@@ -123,13 +203,18 @@ def calibrate_model(model, validation_ids: dict, weights: dict, batch_size: int 
         counts[name or "validation"] = len(logits)
     logits, labels, w = (np.concatenate(a) for a in (all_logits, all_labels, all_weights))
     temperature = fit_temperature(logits, labels, w)
-    fold_temperature(model, temperature)
-    return {
-        "temperature": temperature,
-        "fitted_on": counts,
-        "validation_log_loss_before": _weighted_nll(logits, labels, w, 1.0),
-        "validation_log_loss_after": _weighted_nll(logits, labels, w, temperature),
-    }
+    fitted = {"method": "temperature", "temperature": temperature, "fitted_on": counts,
+              "validation_log_loss_before": _weighted_nll(logits, labels, w, 1.0),
+              "validation_log_loss_after": _weighted_nll(logits, labels, w, temperature)}
+    if method == "vector":
+        temperatures, biases = fit_vector(logits, labels, w, temperature)
+        after = vector_nll(logits, labels, w, temperatures, biases)
+        if after < fitted["validation_log_loss_after"]:  # never worse than the one temperature it started from
+            fitted.update(method="vector", temperatures=temperatures, biases=biases,
+                          validation_log_loss_temperature_only=fitted["validation_log_loss_after"],
+                          validation_log_loss_after=after)
+    fold(model, fitted)
+    return fitted
 
 
 def plot_reliability(evaluations: dict, path):

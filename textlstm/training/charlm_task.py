@@ -74,7 +74,7 @@ class CharLMTask(StreamTask):
         artifacts.write_atomically(os.path.join(run_dir, artifacts.MODEL_FILE), model.save)
         return model
 
-    def test_metrics(self, model, temperature=None):  # no calibration: temperature is always None
+    def test_metrics(self, model, calibrated=None):  # no calibration: always None
         metrics = {"heldout": evaluation.charlm_heldout(model, self.vocabulary, self.config, self.data_dir,
                                                         self.test_text)}
         if self.base:  # the base model on the same held-out text: what fine-tuning gained

@@ -39,10 +39,10 @@ def sentiment_probabilities(end_to_end, examples: tf.data.Dataset, labels=label_
     return label_rule.positive_probability(rows, labels), y
 
 
-def sentiment_figures(p, y, split_name: str = "test", temperature=None, labels=label_rule.SENTIMENT_LABELS) -> dict:
+def sentiment_figures(p, y, split_name: str = "test", before=None, labels=label_rule.SENTIMENT_LABELS) -> dict:
     """Accuracy, log-loss, ECE, macro-recall, macro-F1 and the confusion matrix (rows: the true class,
     columns: the decided one) of probabilities p ((N,) P(positive) or (N, C) rows) for class ids y;
-    with the temperature that was folded into the model, also the ECE and reliability it had before."""
+    with the probabilities the model gave before calibration, also the ECE and reliability it had."""
     rows, y = label_rule.class_probabilities(p), np.asarray(y).astype(np.int64)
     decided = label_rule.label_ids(rows)
     classes = rows.shape[-1]
@@ -64,8 +64,7 @@ def sentiment_figures(p, y, split_name: str = "test", temperature=None, labels=l
         "lowest_confidence": 1.0 / classes,
         "reliability": calibration.reliability(rows, y),
     }
-    if temperature is not None:
-        before = calibration.uncalibrated(rows if classes > 2 else rows[:, 1], temperature)
+    if before is not None:
         result["ece_before"] = calibration.expected_calibration_error(before, y)
         result["reliability_before"] = calibration.reliability(before, y)
     return result
@@ -81,15 +80,31 @@ def known_part(rows, y, known) -> tuple:
     return part / np.maximum(part.sum(axis=-1, keepdims=True), 1e-12), np.array([position[int(c)] for c in y])
 
 
-def evaluate_sets(end_to_end, tests, temperature=None, labels=label_rule.SENTIMENT_LABELS) -> dict:
+def rows_before(end_to_end, examples, rows, calibrated):
+    """The (N, C) probabilities before calibration: a temperature is undone on the rows exactly; a
+    temperature and bias per class cannot be, so the model runs again with them taken out."""
+    if not calibrated:
+        return None
+    if calibrated.get("method", "temperature") == "temperature":
+        before = calibration.uncalibrated(rows if rows.shape[-1] > 2 else rows[:, 1], calibrated["temperature"])
+        return label_rule.class_probabilities(before)
+    with calibration.before_calibration(end_to_end, calibrated):
+        return class_rows(end_to_end, examples)[0]
+
+
+def evaluate_sets(end_to_end, tests, calibrated=None, labels=label_rule.SENTIMENT_LABELS) -> dict:
     """Every (DataSource, examples) evaluated separately, on the classes it knows (labels: the
-    model's): {"evaluation": {name: figures}, "test": the first}."""
+    model's): {"evaluation": {name: figures}, "test": the first}. calibrated: metrics.json's
+    "calibration" (what was folded into the model), for the ECE before it."""
     evaluations = {}
     for source, examples in tests:
         known = targets.known_classes(source.label_names, labels)
-        rows, y = known_part(*class_rows(end_to_end, examples), known)
+        rows, y = class_rows(end_to_end, examples)
+        before = rows_before(end_to_end, examples, rows, calibrated)
+        rows, part = known_part(rows, y, known)
+        before = None if before is None else known_part(before, y, known)[0]
         names = [name for name, k in zip(labels, known) if k]
-        figures = sentiment_figures(rows, y, source.test_split, temperature, names)
+        figures = sentiment_figures(rows, part, source.test_split, before, names)
         evaluations[source.name] = {"dataset": source.dataset, **figures}
     first = next(iter(evaluations.values()))
     return {"test": {k: v for k, v in first.items() if not k.startswith("reliability")}, "evaluation": evaluations}

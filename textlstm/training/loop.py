@@ -178,9 +178,9 @@ def _finish(task, model, history, run_dir, strategy):
     weights = model.get_weights()
     final = task.build_model()
     final.set_weights(weights)
-    fitted = task.calibrate(final)  # folds a temperature into `final`
+    fitted = task.calibrate(final)  # folds a temperature (or one per class) into `final`
     inference_model = task.save_inference_model(final, run_dir)
-    metrics = task.test_metrics(inference_model, fitted["temperature"] if fitted else None)
+    metrics = task.test_metrics(inference_model, fitted)
     if fitted:
         metrics["calibration"] = fitted
     train_seconds = sum(h["seconds"] for h in history)

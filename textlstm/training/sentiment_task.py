@@ -112,10 +112,11 @@ class SentimentTask(Task):
                 "count": tf.cast(tf.shape(labels)[0], tf.float32)}
 
     def calibrate(self, model):
-        """Fits a temperature on the validation sets and folds it into `model`; None if not configured."""
+        """Fits a temperature (or one per class) on the validation sets and folds it into `model`; None if not configured."""
         if not self.config.calibrate:
             return None
-        return calibration.calibrate_model(model, self.validation_ids, self.validation_weights())
+        return calibration.calibrate_model(model, self.validation_ids, self.validation_weights(),
+                                           method=self.config.calibration)
 
     def save_inference_model(self, model, run_dir):
         end_to_end = sentiment_model.build_end_to_end(self.vectorizer, model)
@@ -150,10 +151,10 @@ class SentimentTask(Task):
     def pretrained_learning_rate_multiplier(self):
         return self.config.pretrained_learning_rate_multiplier
 
-    def test_metrics(self, end_to_end, temperature=None):
+    def test_metrics(self, end_to_end, calibrated=None):
         tests = [(s, split["test"]) for s, split in self.sets if split["test"] is not None]
         labels = self.config.labels
-        metrics = evaluation.evaluate_sets(end_to_end, tests, temperature, labels) if tests else {
+        metrics = evaluation.evaluate_sets(end_to_end, tests, calibrated, labels) if tests else {
             "note": "no test split (a table, or a directory without test/)"}
         if self.base:  # the held-out slice, before (the base model, if it has the same classes) and after
             held_out = [(dataclasses.replace(s, test_split=s.validation_split), split["validation"])  # named as such
@@ -167,7 +168,7 @@ class SentimentTask(Task):
                 metrics["fine_tuning"]["held_out_before"] = evaluation.evaluate_polar(
                     self.base.end_to_end, held_out, base_labels)
             metrics["fine_tuning"]["held_out_after"] = evaluation.evaluate_sets(
-                end_to_end, held_out, temperature, labels)["evaluation"]
+                end_to_end, held_out, calibrated, labels)["evaluation"]
         return metrics
 
 

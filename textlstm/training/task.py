@@ -110,8 +110,8 @@ class Task:
         """Writes the inference model and its vocabulary into run_dir; returns the inference model."""
         raise NotImplementedError
 
-    def test_metrics(self, inference_model, temperature=None) -> dict:
-        """The test figures written to metrics.json; `temperature` is what `calibrate` folded in, if any."""
+    def test_metrics(self, inference_model, calibrated=None) -> dict:
+        """The test figures written to metrics.json; `calibrated` is what `calibrate` folded in, if anything."""
         raise NotImplementedError
 
 
