@@ -22,6 +22,16 @@ def repo_path(*parts) -> str:
     """A path inside the clone: repo_path("benchmarks", "everyday.py"), repo_path("saved_models")."""
     return os.path.join(REPO, *parts)
 
+
+def load_script(name: str):
+    """A benchmark script as a module: load_script("everyday") runs benchmarks/everyday.py's top level."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", repo_path("benchmarks", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 # Tiny hyperparameters: seconds per run, yet every code path (stacked LSTMs, bidirectional, masks).
 TINY_CHARLM = dict(sequence_length=20, embedding_dim=8, lstm_units=32, lstm_layers=2, dropout=0.1,
                    batch_size=16, epochs=2, learning_rate=0.01, patience=2)
@@ -104,12 +114,13 @@ def sentiment_run(tmp_path_factory, review_dir):
 
 @pytest.fixture(scope="session")
 def sentiment3_run(tmp_path_factory, review_dir3):
-    """A tiny three-way model (negative, neutral, positive): a softmax head, calibrated like the shipped one."""
+    """A tiny three-way model (negative, neutral, positive) made like the shipped one: a BiLSTM and
+    the n-gram member combined, vector-calibrated; every surface's three-way test reads it."""
     import textlstm
 
     out = str(tmp_path_factory.mktemp("runs") / "sentiment3")
     textlstm.train("sentiment", out, directory=review_dir3, verbose=0, labels=THREE_WAY, calibrate=True,
-                   calibration="vector",
+                   calibration="vector", ngram_buckets=101, pooling="max_mean", pool_relu=True,
                    **{**TINY_SENTIMENT, "epochs": 3})
     return out
 

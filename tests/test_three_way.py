@@ -37,6 +37,10 @@ def test_the_folder_records_three_labels_and_a_softmax_head(sentiment3_run, clas
     assert rows.shape == (3, 3) and np.allclose(rows.sum(axis=1), 1.0, atol=1e-5)
     metrics = json.load(open(os.path.join(sentiment3_run, "metrics.json")))
     assert metrics["calibration"]["temperature"] > 0
+    assert config["ngram_buckets"] == 101 and "ngram_logits" in {layer.name for layer in plain.layers[-1].layers}
+    member = metrics["ngram_member"]  # its share, chosen on validation from the recorded losses
+    losses = {float(w): loss for w, loss in member["validation_log_loss"].items()}
+    assert member["weight"] == min(losses, key=losses.get) and member["epochs"] >= 1
     figures = metrics["test"]
     assert figures["examples"] == 90 and figures["accuracy"] >= 0.9  # separable: 30 test texts per class
     assert figures["confusion"]["labels"] == THREE_WAY and np.array(figures["confusion"]["matrix"]).shape == (3, 3)

@@ -83,6 +83,13 @@ class SentimentConfig:
     # taken out and the label flipped, drawn as one more source with this weight; 0: off. The data
     # alone does not teach "not bad": it is as common in negative texts as in positive ones.
     negation_weight: float = 0.0
+    # --- optional second member: a bag of word unigrams and hashed bigrams (models/ngram_member.py) ---
+    # It trains on its own after the (Bi)LSTM (training/ngram_phase.py); their logits are summed.
+    ngram_buckets: int = 0  # hashed bigram buckets, e.g. 65521 (a prime); 0: the (Bi)LSTM alone
+    ngram_epochs: int = 6  # an upper bound: early stopping on the validation loss, as for the LSTM
+    ngram_learning_rate: float = 3e-3  # Adam's step on a linear model of ~250k x C weights
+    ngram_weight_decay: float = 0.0  # > 0: AdamW's decoupled decay (per step, x learning rate)
+    ngram_weight: Optional[float] = None  # the member's share of the summed logits; None: the best on validation
     # --- calibration ---
     calibrate: bool = False  # fit a temperature on the validation sets and fold it into the last layer
     # "vector": a temperature and a bias per class (three or more classes; Guo et al.'s vector scaling),
@@ -135,6 +142,22 @@ class CharLMConfig:
 CONFIG_CLASSES = {"sentiment": SentimentConfig, "charlm": CharLMConfig}
 SCHEDULES = ("plateau", "cosine")  # learning_rate_schedule values (textlstm/optimizers.py)
 AnyConfig = typing.Union[SentimentConfig, CharLMConfig]
+
+
+def _check_ngram_member(config):
+    from textlstm.models import ngram_member
+
+    words = config.max_tokens + config.new_words
+    if not isinstance(config.ngram_buckets, int) or config.ngram_buckets < 0:
+        raise TextLSTMError(f"config key 'ngram_buckets' must be an integer >= 0, got {config.ngram_buckets!r}")
+    if config.ngram_buckets and words > ngram_member.largest_vocabulary():
+        raise TextLSTMError(f"config key 'ngram_buckets' needs at most {ngram_member.largest_vocabulary():,} words "
+                            f"(max_tokens + new_words), got {words:,}: a hashed bigram must fit in int32")
+    if config.ngram_epochs < 1 or not config.ngram_learning_rate > 0 or not config.ngram_weight_decay >= 0:
+        raise TextLSTMError("config keys 'ngram_epochs' >= 1, 'ngram_learning_rate' > 0 and "
+                            "'ngram_weight_decay' >= 0 are required")
+    if config.ngram_weight is not None and not 0.0 <= config.ngram_weight <= 1.0:
+        raise TextLSTMError(f"config key 'ngram_weight' must be in [0, 1] or null, got {config.ngram_weight!r}")
 
 
 def default_config(kind: str) -> AnyConfig:
@@ -249,6 +272,7 @@ def validate_config(config: AnyConfig) -> None:
             raise TextLSTMError("config key 'new_words' must be >= 0, and applies with 'base_model' only")
         if config.new_head and not config.base_model:
             raise TextLSTMError("config key 'new_head' applies with 'base_model' only")
+        _check_ngram_member(config)
         if not 0.0 < config.validation_fraction < 1.0:
             raise TextLSTMError(f"config key 'validation_fraction' must be in (0, 1), got {config.validation_fraction}")
         label_rule.check_labels(config.labels, "config key 'labels'")

@@ -132,7 +132,7 @@ def test_vector_scaling_recovers_a_temperature_and_bias_per_class():
     temperatures, biases = calibration.fit_vector(z, labels, w, t)
     np.testing.assert_allclose(temperatures, true_t, rtol=0.08)
     np.testing.assert_allclose(biases, true_b - true_b.mean(), atol=0.06)
-    assert calibration.vector_nll(z, labels, w, temperatures, biases) < calibration._weighted_nll(z, labels, w, t)
+    assert calibration.vector_nll(z, labels, w, temperatures, biases) < calibration.weighted_nll(z, labels, w, t)
 
 
 def test_vector_folding_is_exact_and_before_calibration_gives_the_model_back():

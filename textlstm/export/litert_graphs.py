@@ -3,7 +3,8 @@
 Why not convert the Keras models: a Keras 3 LSTM converts to a WHILE loop over TensorList ops,
 which need the Flex delegate, and the string preprocessing needs it too. Written out from the
 layers' weights (the equations of models/lstm_math.py), each graph needs only GATHER, FULLY_CONNECTED,
-elementwise ops and, for the classifier, a WHILE loop that carries plain tensors.
+elementwise ops and, for the classifier, a WHILE loop that carries plain tensors (and, with the
+n-gram member, its bigram hashing in MUL, ADD, FLOOR_MOD and SELECT).
 
     character model:  char_id (1,), h_i, c_i (1, U) per layer -> logits (1, V), h_i_out, c_i_out
                       one character per call; the host runs the sampling loop
@@ -22,7 +23,8 @@ import tensorflow as tf
 from textlstm.data import labels as label_rule
 from textlstm.models import lstm_math
 from textlstm.models.charlm_model import lstm_layers
-from textlstm.models.sentiment_model import output_layer, trained_part
+from textlstm.models import ngram_member
+from textlstm.models.sentiment_model import COMBINED_LSTM_HEAD, is_combined, output_layer, trained_part
 
 
 def _update(z, c):
@@ -99,7 +101,12 @@ def sentiment_classify(end_to_end, config, labels=label_rule.SENTIMENT_LABELS) -
     length = config.sequence_length
     embeddings = tf.constant(model.get_layer("embedding").embeddings.numpy())
     layers = [_directions(model, config, i) for i in range(config.lstm_layers)]
-    heads = [model.get_layer("dense"), output_layer(model)]
+    combined = is_combined(model)  # with the n-gram member: its path, then the combiner
+    heads = [model.get_layer("dense"), model.get_layer(COMBINED_LSTM_HEAD) if combined else output_layer(model)]
+    if combined:
+        heads += [model.get_layer("ngram_logits"), output_layer(model)]
+        grams = tf.constant(model.get_layer("ngram_embedding").embeddings.numpy())  # (V + K, C)
+        vocab_size = embeddings.shape[0]
     head = [(tf.constant(d.kernel.numpy()), tf.constant(d.bias.numpy())) for d in heads]
 
     @tf.function(input_signature=[tf.TensorSpec([1, length], tf.int32, name="token_ids")])
@@ -126,6 +133,12 @@ def sentiment_classify(end_to_end, config, labels=label_rule.SENTIMENT_LABELS) -
             features.append(tf.concat([r[2] for r in results], axis=-1) / tf.cast(n, tf.float32))
         hidden = tf.nn.relu(tf.matmul(tf.concat(features, axis=-1), head[0][0]) + head[0][1])  # (1, D)
         logits = tf.matmul(hidden, head[1][0]) + head[1][1]  # (1, 1) or (1, C)
+        if combined:  # the n-gram member's masked mean of rows, its Dense, then the combiner
+            ids_2 = ngram_member.ngram_ids(token_ids, vocab_size, config.ngram_buckets)[0]  # (2L,)
+            real = tf.cast(ids_2 != 0, tf.float32)[:, None]  # (2L, 1)
+            mean = tf.reduce_sum(tf.gather(grams, ids_2) * real, axis=0, keepdims=True) / tf.maximum(tf.reduce_sum(real), 1.0)
+            member = tf.matmul(mean, head[2][0]) + head[2][1]  # (1, C)
+            logits = tf.matmul(tf.concat([logits, member], axis=-1), head[3][0]) + head[3][1]  # (1, C)
         outputs = tf.sigmoid(logits) if logits.shape[-1] == 1 else tf.nn.softmax(logits)
         return {"probabilities": label_rule.class_probability_tensor(outputs),  # (1, C)
                 "positive_probability": label_rule.positive_probability_tensor(outputs, labels)[:, None]}  # (1, 1)

@@ -14,7 +14,8 @@ demo tells a plain statement's "no strong words" from a real push.
   path's STEPS points and the review itself are one batch: one forward and one backward pass,
   the LSTMs' backward pass written out (models/lstm_math.py) because TensorFlow's own is ~20x slower here.
   A token's score is sum_e x_e * mean_k dP/dx_e(alpha_k x); with many points the scores add up
-  to P(review) - P(zero vectors) (tests check it). One point (the midpoint) is the default: it
+  to P(review) - P(zero vectors) (tests check it). With the n-gram member, its embedded unigrams and
+  bigrams take the same path, and a bigram's score is shared by its two words. One point (the midpoint) is the default: it
   agrees with occlusion more than the exact integral does, at the least cost.
 - "occlusion": P(review) - P(review without the word), one forward pass per word: the reference
   the gradients are checked against (benchmarks/explanations.py).
@@ -33,7 +34,7 @@ import tensorflow as tf
 
 from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
-from textlstm.models import lstm_math, sentiment_model
+from textlstm.models import lstm_math, ngram_member, sentiment_model
 from textlstm.text.rules import has_word, words_of
 
 METHODS = ("gradients", "occlusion", "pooling")
@@ -105,11 +106,27 @@ class GivenValues(keras.layers.Layer):
 
 
 def _head(net, config):
-    """[ids, the last LSTM's outputs] -> P(positive): the model's own pooling and dense layers alone."""
+    """[ids, the last LSTM's outputs(, the embedded n-grams)] -> P(positive): the model's own pooling and
+    dense layers alone (and with the n-gram member, its mean and Dense on the n-gram vectors given)."""
     ids_in = keras.Input(shape=(None,), dtype="int32")
     given = keras.Input(shape=(None, config.lstm_units * (2 if config.bidirectional else 1)))
-    return keras.Model([ids_in, given], sentiment_model._classify(
-        config, ids_in, lambda name, make: net.get_layer(name), on_sequence=lambda x: GivenValues()([x, given])))
+    inputs, on_ngrams = [ids_in, given], None
+    if config.ngram_buckets:
+        grams = keras.Input(shape=(None, net.get_layer("ngram_embedding").output_dim))
+        inputs, on_ngrams = inputs + [grams], lambda x: GivenValues()([x, grams])
+    return keras.Model(inputs, sentiment_model._classify(
+        config, ids_in, lambda name, make: net.get_layer(name), on_sequence=lambda x: GivenValues()([x, given]),
+        on_ngrams=on_ngrams))
+
+
+def _gram_vectors(net, config, ids):
+    """(B, T) ids -> (B, 2T, C) the n-gram member's embedded unigrams and bigrams, padding zeroed; None
+    without the member. What a word contributes through them is scored like its word vector."""
+    if not config.ngram_buckets:
+        return None
+    layer = net.get_layer("ngram_embedding")
+    grams = ngram_member.ngram_ids(ids, layer.input_dim - config.ngram_buckets, config.ngram_buckets)  # (B, 2T)
+    return layer(grams) * tf.cast(grams != 0, tf.float32)[..., None]
 
 
 def _pooled(config):
@@ -144,20 +161,32 @@ class IntegratedGradients:
         explained, reported, self.floor = _targets(classifier.labels)
         alphas = tf.constant([(k + 0.5) / steps for k in range(steps)] + [1.0])  # (S+1,): the path, then the review
 
+        def along(values, batch):  # (B, ..., X) -> (R, ..., X): each review's values at every path point
+            scaled = tf.reshape(alphas, [1, -1] + [1] * (len(values.shape) - 1)) * values[:, None]
+            return tf.reshape(scaled, tf.concat([[batch * (steps + 1)], tf.shape(values)[1:]], axis=0))
+
+        def mean_gradient(values, gradient, batch):  # (B, ..., X), (R, ..., X) -> (B, ...): x * mean_k df/dx
+            gradient = tf.reshape(gradient, tf.concat([[batch, steps + 1], tf.shape(values)[1:]], axis=0))[:, :steps]
+            return tf.reduce_sum(values * tf.reduce_mean(gradient, axis=1), axis=-1)
+
         def attribute(ids):  # (B, T) int32 -> (P(positive) (B,), token scores (B, T))
             batch, length = tf.shape(ids)[0], tf.shape(ids)[1]
             mask = tf.cast(ids != 0, tf.float32)  # (B, T)
             vectors = embedding(ids) * mask[..., None]  # (B, T, E)
             rows = tf.repeat(ids, steps + 1, axis=0)  # (R = B*(S+1), T)
-            path = tf.reshape(alphas[None, :, None, None] * vectors[:, None], [batch * (steps + 1), length, -1])  # (R, T, E)
+            path = along(vectors, batch)  # (R, T, E)
             sequence, states = lstm_math.stack_forward(net, config, path, tf.repeat(mask, steps + 1, axis=0))  # (R, T, D)
+            grams = _gram_vectors(net, config, ids)  # (B, 2T, C) or None: the n-gram member's inputs, same path
+            watched = [sequence] + ([along(grams, batch)] if grams is not None else [])
             with tf.GradientTape() as tape:
-                tape.watch(sequence)
-                out = head([rows, sequence], training=False)  # (R, 1) or (R, C)
+                tape.watch(watched)
+                out = head([rows, *watched], training=False)  # (R, 1) or (R, C)
                 f = explained(out)  # (R,)
-            d_path = lstm_math.stack_backward(net, config, states, tape.gradient(f, sequence))  # (R, T, E)
-            d_path = tf.reshape(d_path, [batch, steps + 1, length, -1])[:, :steps]  # (B, S, T, E)
-            scores = tf.reduce_sum(vectors * tf.reduce_mean(d_path, axis=1), axis=-1)  # (B, T)
+            gradients = tape.gradient(f, watched)
+            d_path = lstm_math.stack_backward(net, config, states, gradients[0])  # (R, T, E)
+            scores = mean_gradient(vectors, d_path, batch)  # (B, T)
+            if grams is not None:
+                scores += ngram_member.token_scores(mean_gradient(grams, gradients[1], batch), length)
             return tf.reshape(reported(out), [batch, steps + 1])[:, steps], scores
 
         self._attribute = tf.function(attribute, jit_compile=True, reduce_retracing=True)
@@ -197,14 +226,20 @@ class PooledAccount:
         def account(ids):  # (B, T) int32 -> (P(positive) (B,), step scores (B, T))
             mask = tf.cast(ids != 0, tf.float32)  # (B, T)
             sequence, _ = lstm_math.stack_forward(net, config, embedding(ids) * mask[..., None], mask)  # (B, T, D)
+            grams = _gram_vectors(net, config, ids)  # the n-gram member's contributions are linear: x * dz/dx exactly
+            watched = [sequence] + ([grams] if grams is not None else [])
             with tf.GradientTape() as tape:
-                tape.watch(sequence)
-                out = head([ids, sequence], training=False)  # (B, 1) or (B, C)
+                tape.watch(watched)
+                out = head([ids, *watched], training=False)  # (B, 1) or (B, C)
                 if polar is None:
                     log_odds = tf.math.log(out[:, 0]) - tf.math.log1p(-out[:, 0])  # (B,)
                 else:  # log P(positive) / P(negative)
                     log_odds = tf.math.log(out[:, polar[1]]) - tf.math.log(out[:, polar[0]])
-            return reported(out), tf.reduce_sum(sequence * tape.gradient(log_odds, sequence), axis=-1)
+            gradients = tape.gradient(log_odds, watched)
+            scores = tf.reduce_sum(sequence * gradients[0], axis=-1)  # (B, T)
+            if grams is not None:
+                scores += ngram_member.token_scores(tf.reduce_sum(grams * gradients[1], axis=-1), tf.shape(ids)[1])
+            return reported(out), scores
 
         self._account = tf.function(account, reduce_retracing=True)
 

@@ -7,26 +7,49 @@ named "positive_probability" (the same function as a two-way softmax, with one l
 two, and how every two-class folder was saved), three or more a softmax over the classes named
 "probabilities". data/labels.py reads both as (B, C) rows.
 
+With `ngram_buckets` > 0 a second member, a bag of word unigrams and hashed bigrams
+(ngram_member.py), reads the same ids; the two members' logits meet in the output Dense.
+
 Every LSTM is cuDNN-eligible (default tanh/sigmoid activations, bias on, no
 recurrent_dropout, no unroll; masks are right-padded because TextVectorization
 pads at the end), so a GPU gets the fused kernel.
 """
 
+import dataclasses
+
 import keras
 from keras import layers
+
+from textlstm.models import ngram_member
 
 SIGMOID_OUTPUT = "positive_probability"  # two classes: Dense(1, sigmoid)
 SOFTMAX_OUTPUT = "probabilities"  # three or more: Dense(C, softmax)
 OUTPUT_LAYERS = (SIGMOID_OUTPUT, SOFTMAX_OUTPUT)
+COMBINED_LSTM_HEAD = "lstm_logits"  # with the n-gram member: the LSTM's head, linear, into the combiner
 
 
 def output_name(num_classes: int) -> str:
     return SIGMOID_OUTPUT if num_classes == 2 else SOFTMAX_OUTPUT
 
 
+def head_shape(num_classes: int) -> tuple:
+    """(width, activation) of the output: one sigmoid column for two classes, a softmax for more."""
+    return (1, "sigmoid") if num_classes == 2 else (num_classes, "softmax")
+
+
 def head_layers(config) -> tuple:
     """The classifier head, after the pooled LSTM features: what `new_head` starts fresh."""
     return ("dense", output_name(len(config.labels)))
+
+
+def lstm_only(config):
+    """The config of the (Bi)LSTM member alone: the model the main training phase trains."""
+    return dataclasses.replace(config, ngram_buckets=0) if getattr(config, "ngram_buckets", 0) else config
+
+
+def is_combined(model: keras.Model) -> bool:
+    """True for a model with the n-gram member beside the LSTM (its LSTM head is "lstm_logits")."""
+    return COMBINED_LSTM_HEAD in {layer.name for layer in model.layers}
 
 
 def output_layer(model: keras.Model):
@@ -41,10 +64,10 @@ def build_sentiment_model(config, vocab_size: int, variable_length: bool = False
     return keras.Model(ids, probability, name="sentiment_lstm")
 
 
-def _classify(config, ids, layer, vocab_size=None, on_embedded=None, on_sequence=None):
+def _classify(config, ids, layer, vocab_size=None, on_embedded=None, on_sequence=None, on_ngrams=None):
     """The classifier's graph on `ids`; layer(name, make) gives each layer (make(name) builds a new one).
-    on_embedded / on_sequence: applied to the embedded words / the last LSTM's outputs (twins that
-    perturb them there: adversarial training, explanations)."""
+    on_embedded / on_sequence / on_ngrams: applied to the embedded words / the last LSTM's outputs /
+    the n-gram member's embedded n-grams (twins that perturb them there: adversarial training, explanations)."""
     x = layer("embedding", lambda n: layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name=n,
                                                       trainable=not config.freeze_embedding))(ids)  # (B, T, E)
     if on_embedded is not None:
@@ -75,9 +98,16 @@ def _classify(config, ids, layer, vocab_size=None, on_embedded=None, on_sequence
     x = layer("dense", lambda n: layers.Dense(config.dense_units, activation="relu", name=n))(x)  # (B, D)
     # float32 even under mixed precision: a probability needs the precision.
     classes = len(config.labels)
-    width, activation = (1, "sigmoid") if classes == 2 else (classes, "softmax")
-    return layer(output_name(classes),
-                 lambda n: layers.Dense(width, activation=activation, dtype="float32", name=n))(x)  # (B, 1) or (B, C)
+    width, activation = head_shape(classes)
+    output = lambda n: layers.Dense(width, activation=activation, dtype="float32", name=n)
+    if not getattr(config, "ngram_buckets", 0):
+        return layer(output_name(classes), output)(x)  # (B, 1) or (B, C)
+    # With the n-gram member: both members' logits, then the combiner, a Dense initialised to their
+    # weighted sum (ngram_member.combined_initial_weights); calibration folds into it.
+    lstm_logits = layer(COMBINED_LSTM_HEAD, lambda n: layers.Dense(width, dtype="float32", name=n))(x)  # (B, C)
+    ngram_logits = ngram_member.member_logits(config, ids, layer, vocab_size, width, on_ngrams)  # (B, C)
+    both = layer("member_logits", lambda n: layers.Concatenate(name=n))([lstm_logits, ngram_logits])  # (B, 2C)
+    return layer(output_name(classes), output)(both)  # (B, 1) or (B, C)
 
 
 def build_word_lm(config, vocab_size: int) -> keras.Model:

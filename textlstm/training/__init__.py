@@ -8,7 +8,10 @@
     checkpoints     per-epoch backups and resume
     history         history.csv and curves.png
     pretraining     the sentiment model's word language-model phase (a task of its own)
+    ngram_phase     the sentiment model's n-gram member, trained on its own, then combined
     self_training   a teacher's confident labels on unlabelled texts
+    fine_tuning     a run that starts from a trained model: its config, weights and recipe
+    tune            fine-tuning from Python: texts and labels in memory -> a run folder
     adversarial     adversarial training on the word embeddings
     optimizers      the optimizer and learning-rate schedule a config asks for
     distribution    which strategy, which precision

@@ -51,7 +51,8 @@ def logits_of(model, ids_batches) -> tuple:
     return logits, labels
 
 
-def _weighted_nll(logits, labels, weights, temperature):
+def weighted_nll(logits, labels, weights, temperature):
+    """The weighted mean log-loss of logits / temperature: (N,) sigmoid or (N, C) masked-softmax logits."""
     z = logits / temperature
     if z.ndim == 1:  # log(1 + e^-z) for y = 1, log(1 + e^z) for y = 0, computed stably
         nll = np.logaddexp(0.0, -z) * labels + np.logaddexp(0.0, z) * (1.0 - labels)
@@ -69,16 +70,16 @@ def fit_temperature(logits, labels, weights=None) -> float:
     lo, hi = np.log(0.05), np.log(20.0)
     golden = (np.sqrt(5.0) - 1.0) / 2.0
     a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
-    fa, fb = (_weighted_nll(logits, labels, weights, np.exp(t)) for t in (a, b))
+    fa, fb = (weighted_nll(logits, labels, weights, np.exp(t)) for t in (a, b))
     for _ in range(80):  # the log-loss is unimodal in log T; 80 steps shrink the interval by 1e-16
         if fa < fb:
             hi, b, fb = b, a, fa
             a = hi - golden * (hi - lo)
-            fa = _weighted_nll(logits, labels, weights, np.exp(a))
+            fa = weighted_nll(logits, labels, weights, np.exp(a))
         else:
             lo, a, fa = a, b, fb
             b = lo + golden * (hi - lo)
-            fb = _weighted_nll(logits, labels, weights, np.exp(b))
+            fb = weighted_nll(logits, labels, weights, np.exp(b))
     return float(np.exp((lo + hi) / 2.0))
 
 
@@ -204,8 +205,8 @@ def calibrate_model(model, validation_ids: dict, weights: dict, batch_size: int 
     logits, labels, w = (np.concatenate(a) for a in (all_logits, all_labels, all_weights))
     temperature = fit_temperature(logits, labels, w)
     fitted = {"method": "temperature", "temperature": temperature, "fitted_on": counts,
-              "validation_log_loss_before": _weighted_nll(logits, labels, w, 1.0),
-              "validation_log_loss_after": _weighted_nll(logits, labels, w, temperature)}
+              "validation_log_loss_before": weighted_nll(logits, labels, w, 1.0),
+              "validation_log_loss_after": weighted_nll(logits, labels, w, temperature)}
     if method == "vector":
         temperatures, biases = fit_vector(logits, labels, w, temperature)
         after = vector_nll(logits, labels, w, temperatures, biases)

@@ -13,6 +13,7 @@ from textlstm import artifacts
 
 BACKUP_DIR = "backup"
 PRETRAIN_DIR = "pretrain"  # the language-model phase's own run dir, inside the classifier's
+MEMBER_DIR = "ngram_member"  # the n-gram member's phase (training/ngram_phase.py), likewise
 BEST_WEIGHTS = "best.weights.h5"  # the weights of the best validation loss so far
 WEIGHTS_FILE = "weights.weights.h5"
 STATE_FILE = "state.json"
@@ -59,8 +60,8 @@ def save_best(model, run_dir):
 
 def remove_leftovers(run_dir):
     """Deletes the .tmp-* files and folders a killed run left half-written (this run dir has one writer)."""
-    for folder in (run_dir, os.path.join(run_dir, BACKUP_DIR), os.path.join(run_dir, PRETRAIN_DIR),
-                   os.path.join(run_dir, PRETRAIN_DIR, BACKUP_DIR)):
+    phases = [os.path.join(run_dir, d) for d in (PRETRAIN_DIR, MEMBER_DIR)]
+    for folder in (run_dir, os.path.join(run_dir, BACKUP_DIR), *phases, *(os.path.join(p, BACKUP_DIR) for p in phases)):
         for name in os.listdir(folder) if os.path.isdir(folder) else []:
             if name.startswith(artifacts.TMP_PREFIX):
                 path = os.path.join(folder, name)

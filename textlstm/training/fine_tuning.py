@@ -24,7 +24,7 @@ from textlstm.text import rules, vectorizers
 # sentiment model's sequence_length: its LSTMs read any length, so short texts may use a short window.)
 ARCHITECTURE = {
     "sentiment": ("embedding_dim", "lstm_units", "lstm_layers", "bidirectional", "pooling",
-                  "pool_relu", "dense_units", "dropout", "freeze_embedding"),
+                  "pool_relu", "dense_units", "dropout", "freeze_embedding", "ngram_buckets"),
     "charlm": ("embedding_dim", "lstm_units", "lstm_layers", "dropout"),
 }
 # The small-data recipe: the defaults of a fine-tuning run (any of them can be overridden).
@@ -120,10 +120,14 @@ def copy_weights(base, model, grown=("embedding",), output=None, fresh=()):
     layer in `grown` may have more rows (new words or characters): the base rows are copied, each new
     row is the mean of the base rows. `output`: the softmax layer, whose new columns are the base's mean and new biases its
     smallest (a new character starts as unlikely as the rarest known one)."""
+    # A base with the n-gram member (models/ngram_member.py): the LSTM's own head is "lstm_logits";
+    # the member itself trains anew on the new data, in its own phase (training/ngram_phase.py).
+    renamed = {sentiment_model.output_layer(model).name: sentiment_model.COMBINED_LSTM_HEAD} if (
+        sentiment_model.is_combined(base) and not sentiment_model.is_combined(model)) else {}
     for layer in model.layers:
         if not layer.weights or layer.name in fresh:
             continue
-        source = base.get_layer(layer.name)
+        source = base.get_layer(renamed.get(layer.name, layer.name))
         old, new = source.get_weights(), layer.get_weights()
         if [w.shape for w in old] == [w.shape for w in new]:
             layer.set_weights(old)

@@ -16,9 +16,10 @@ def write_history(run_dir, history):
     artifacts.atomic_write_text(os.path.join(run_dir, artifacts.HISTORY_FILE), out.getvalue())
 
 
-def pretrain_history(run_dir) -> list:
-    """The epochs (dicts of history.csv) of RUN_DIR's language-model phase; [] if it had none."""
-    path = os.path.join(run_dir, PRETRAIN_DIR, artifacts.HISTORY_FILE)
+def pretrain_history(run_dir, phase=PRETRAIN_DIR) -> list:
+    """The epochs (dicts of history.csv) of RUN_DIR's language-model phase (or another phase's
+    folder: checkpoints.MEMBER_DIR); [] if it had none."""
+    path = os.path.join(run_dir, phase, artifacts.HISTORY_FILE)
     if not os.path.exists(path):
         return []
     with open(path, encoding="utf-8") as f:

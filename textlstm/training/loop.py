@@ -70,17 +70,22 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
             task.initialize(model)
             pretraining = task.pretraining()
             if pretraining is not None:  # only before the classifier's first epoch
-                lm = _pretrain(strategy, pretraining, policy, run_dir, write_dir, verbose)
+                lm = _phase(strategy, pretraining, policy, run_dir, write_dir, verbose, checkpoints.PRETRAIN_DIR,
+                            "Language-model pretraining")
                 task.transfer(lm, model)
         elif verbose:
             print(f"Resuming from the backup of epoch {state['epoch']} in {run_dir}/{checkpoints.BACKUP_DIR}")
         history = _fit(strategy, task, model, optimizer, state, write_dir, global_batch, verbose, callbacks)
+        member = task.member()
+        if member is not None:  # a second model trained on its own, after the first (ngram_phase.py)
+            member = _phase(strategy, member, policy, run_dir, write_dir, verbose, checkpoints.MEMBER_DIR,
+                            "The n-gram member")
     finally:
         keras.mixed_precision.set_global_policy("float32")
     if not chief:
         shutil.rmtree(write_dir, ignore_errors=True)
         return {}
-    return _finish(task, model, history, run_dir, strategy)
+    return _finish(task, model, history, run_dir, strategy, member)
 
 
 def _build(strategy, task, policy):
@@ -94,17 +99,18 @@ def _build(strategy, task, policy):
     return model, optimizer
 
 
-def _pretrain(strategy, task, policy, run_dir, write_dir, verbose):
-    """The language-model phase, in RUN_DIR/pretrain with its own backups; returns the best LM."""
-    lm, optimizer = _build(strategy, task, policy)
-    pre_run, pre_write = (os.path.join(d, checkpoints.PRETRAIN_DIR) for d in (run_dir, write_dir))
-    os.makedirs(pre_write, exist_ok=True)
-    state = checkpoints.load_backup(pre_run, lm) or checkpoints.fresh_state()
+def _phase(strategy, task, policy, run_dir, write_dir, verbose, folder, title):
+    """A phase of its own (the language model first, the n-gram member last) in RUN_DIR/`folder`
+    with its own backups; returns its best model."""
+    model, optimizer = _build(strategy, task, policy)
+    phase_run, phase_write = (os.path.join(d, folder) for d in (run_dir, write_dir))
+    os.makedirs(phase_write, exist_ok=True)
+    state = checkpoints.load_backup(phase_run, model) or checkpoints.fresh_state()
     if verbose and _should_continue(state, task.config):
-        print(f"Language-model pretraining: {task.num_train:,} tokens, from epoch {state['epoch'] + 1}")
-    _fit(strategy, task, lm, optimizer, state, pre_write, task.config.batch_size, verbose)
-    lm.load_weights(os.path.join(pre_run, checkpoints.BEST_WEIGHTS))
-    return lm
+        print(f"{title}: from epoch {state['epoch'] + 1}")
+    _fit(strategy, task, model, optimizer, state, phase_write, task.config.batch_size, verbose)
+    model.load_weights(os.path.join(phase_run, checkpoints.BEST_WEIGHTS))
+    return model
 
 
 def _should_continue(state, config) -> bool:
@@ -172,24 +178,32 @@ def _fit(strategy, task, model, optimizer, state, run_dir, global_batch, verbose
     return state["history"]
 
 
-def _finish(task, model, history, run_dir, strategy):
-    """Best weights -> a fresh float32 model off the strategy -> model.keras, test metrics, curves."""
+def _finish(task, model, history, run_dir, strategy, member=None):
+    """Best weights -> a fresh float32 model off the strategy (and the member beside it) -> model.keras,
+    test metrics, curves."""
     model.load_weights(os.path.join(run_dir, checkpoints.BEST_WEIGHTS))
     weights = model.get_weights()
     final = task.build_model()
     final.set_weights(weights)
+    combined = None
+    if member is not None:
+        final, combined = task.combine(final, member)  # before calibration, which folds into the combiner
     fitted = task.calibrate(final)  # folds a temperature (or one per class) into `final`
     inference_model = task.save_inference_model(final, run_dir)
     metrics = task.test_metrics(inference_model, fitted)
     if fitted:
         metrics["calibration"] = fitted
-    train_seconds = sum(h["seconds"] for h in history)
+    member_rows = pretrain_history(run_dir, checkpoints.MEMBER_DIR) if combined else []
+    if combined:
+        metrics["ngram_member"] = {**combined, "epochs": len(member_rows),
+                                   "wall_time_seconds": sum(float(r["seconds"]) for r in member_rows)}
+    train_seconds = sum(h["seconds"] for h in history) + sum(float(r["seconds"]) for r in member_rows)
     metrics["training"] = {
         "epochs": len(history),
         "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"] + 1,
         "best_val_loss": min(h["val_loss"] for h in history),
         "wall_time_seconds": train_seconds,
-        "seconds_per_epoch": train_seconds / len(history),
+        "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),  # the main phase's
         f"{task.unit}_per_second": sum(h["units_per_second"] for h in history) / len(history),
         "strategy": distribution.strategy_name(strategy),
         "replicas": strategy.num_replicas_in_sync,

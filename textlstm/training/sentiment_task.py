@@ -17,7 +17,7 @@ from textlstm.data import labels as label_rule
 from textlstm.errors import TextLSTMError
 from textlstm.models import sentiment_model
 from textlstm.text import vectorizers
-from textlstm.training import adversarial, calibration, evaluation, fine_tuning, self_training
+from textlstm.training import adversarial, calibration, evaluation, fine_tuning, ngram_phase, self_training
 from textlstm.training.pretraining import WordLMPretrainTask
 from textlstm.training.task import Task
 
@@ -93,10 +93,24 @@ class SentimentTask(Task):
     def validation_weights(self):
         return {s.name: s.weight for s, split in self.sets if split["validation"]}
 
+    def variable_length(self) -> bool:
+        """Sources of different lengths: one graph for every batch length, (B, None)."""
+        return any(s.sequence_length != self.config.sequence_length for s, _ in self.sets)
+
     def build_model(self):
-        # Sources of different lengths: one graph for every batch length, (B, None).
-        mixed = any(s.sequence_length != self.config.sequence_length for s, _ in self.sets)
-        return sentiment_model.build_sentiment_model(self.config, self.vocab_size, variable_length=mixed)
+        """The (Bi)LSTM; with `ngram_buckets`, the member trains after it and `combine` joins them."""
+        config = sentiment_model.lstm_only(self.config)
+        return sentiment_model.build_sentiment_model(config, self.vocab_size, variable_length=self.variable_length())
+
+    def member(self):
+        return ngram_phase.NgramMemberTask(self) if self.config.ngram_buckets else None
+
+    def combine(self, model, member):
+        """Both members in the saved model's graph, the member's share chosen on the validation sets."""
+        combined = ngram_phase.combine(self.config, model, member, self.vocab_size, self.variable_length())
+        summary = ngram_phase.choose_weight(combined, self.validation_ids, self.validation_weights(),
+                                            fixed=self.config.ngram_weight)
+        return combined, summary
 
     def per_example_loss(self, labels, probabilities):  # (B, 1) or (B, C) targets and outputs -> (B,)
         return targets.per_example_loss(labels, probabilities)

@@ -8,6 +8,7 @@ the hooks below; the optional ones have defaults that leave a plain run plain.
     SentimentTask (sentiment_task.py)   labelled sources -> (Bi)LSTM classifier
     CharLMTask (charlm_task.py)         one character stream -> character language model
     WordLMPretrainTask (pretraining.py) the sentiment model's language-model phase
+    NgramMemberTask (ngram_phase.py)    the sentiment model's n-gram member, trained on its own
 """
 
 import dataclasses
@@ -28,6 +29,7 @@ class PhaseSettings:
     sequence_length: int
     learning_rate: float
     clipnorm: float
+    weight_decay: float = 0.0  # > 0: AdamW (optimizers.make_optimizer)
 
 
 class Task:
@@ -84,6 +86,15 @@ class Task:
 
     def transfer(self, pretrained, model):
         """Copies what `pretraining` learned into `model` before its first epoch."""
+
+    def member(self):
+        """A Task trained after this one, on its own (its best model is handed to `combine`), or None."""
+        return None
+
+    def combine(self, model, member):
+        """(the model to calibrate and save, a summary for metrics.json) from both phases' best models;
+        only called when `member` gave a task. Default: the model alone."""
+        return model, None
 
     def initialize(self, model):
         """Fills `model` before its first epoch (fine-tuning: the base model's weights); default: as built."""
