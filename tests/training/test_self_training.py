@@ -40,9 +40,26 @@ def test_teacher_labels_exactly_the_reviews_it_is_sure_of(unlabelled, sentiment_
 def test_a_teacher_sure_of_nothing_is_one_clear_error(unlabelled, sentiment_run, monkeypatch):
     from textlstm.models.sentiment_predictor import SentimentPredictor  # what the teacher labels with
 
-    monkeypatch.setattr(SentimentPredictor, "predict_proba", lambda self, texts: np.full(len(texts), 0.5, np.float32))
+    monkeypatch.setattr(SentimentPredictor, "class_probabilities",
+                        lambda self, texts: np.full((len(texts), 2), 0.5, np.float32))
     with pytest.raises(TextLSTMError, match="teacher_confidence"):
         self_training.pseudo_labelled_examples(SentimentConfig(teacher=sentiment_run))
+
+
+def test_a_three_way_teacher_never_makes_a_neutral_text_a_polar_example(sentiment3_run, monkeypatch):
+    """Its label over all three classes decides: a surely neutral text is left out, however one-sided
+    its P(positive | not neutral) is; sure negatives and positives keep their two-class ids."""
+    from conftest import NEUTRAL
+
+    texts = NEGATIVE + NEUTRAL + POSITIVE
+    monkeypatch.setattr(labelled, "unlabelled_texts", lambda config, data_dir=None: tf.data.Dataset.from_tensor_slices(texts))
+    answers = textlstm.load_sentiment(sentiment3_run).predict(texts)
+    assert [a.label for a in answers] == ["negative"] * 5 + ["neutral"] * 5 + ["positive"] * 5  # separable toy
+    examples, summary = self_training.pseudo_labelled_examples(SentimentConfig(teacher=sentiment3_run,
+                                                                               teacher_confidence=0.5))
+    kept = [(t.decode(), int(y)) for t, y in examples.as_numpy_iterator()]
+    assert kept == [(t, 0) for t in NEGATIVE] + [(t, 1) for t in POSITIVE]
+    assert summary["pseudo_labelled_reviews"] == 10
 
 
 def test_teacher_needs_an_unlabelled_split(sentiment_run, review_dir):

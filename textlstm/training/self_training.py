@@ -22,7 +22,7 @@ from textlstm.errors import TextLSTMError
 from textlstm.models.sentiment_predictor import SentimentPredictor
 from textlstm.text.rules import has_word
 
-LABEL_BATCH = 1024  # unlabelled reviews per predict_proba call: bounds host memory
+LABEL_BATCH = 1024  # unlabelled reviews per class_probabilities call: bounds host memory
 
 
 def pseudo_labelled_examples(config, data_dir=None):
@@ -46,11 +46,13 @@ def pseudo_labelled_examples(config, data_dir=None):
         if not present.any():
             continue
         chunk = chunk[present]
-        p = teacher.predict_proba([t for t, keep in zip(decoded, present) if keep])  # (N,)
-        _, confidence = label_rule.decide(p)  # negative or positive: P(positive | not neutral) for a three-way teacher
-        sure = confidence >= config.teacher_confidence
+        # The teacher's own answer over all its classes: a three-way teacher's surely neutral review
+        # is no negative or positive example, however one-sided P(positive | not neutral) is.
+        rows = teacher.class_probabilities([t for t, keep in zip(decoded, present) if keep])  # (N, C_teacher)
+        decided, confidence = label_rule.decide(rows, teacher.labels)
+        sure = (confidence >= config.teacher_confidence) & np.isin(decided, config.labels)
         kept_texts.extend(chunk[sure])
-        kept_labels.extend(label_rule.label_ids(p[sure]).astype(np.int32))
+        kept_labels.extend(np.array([config.labels.index(d) for d, s in zip(decided, sure) if s], np.int32))
     if not kept_texts:
         raise TextLSTMError(
             f"the teacher is sure of none of the {total} unlabelled reviews at teacher_confidence "

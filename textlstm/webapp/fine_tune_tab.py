@@ -126,12 +126,13 @@ class FineTuneTab:
         return self.registry.load(workspace, os.path.join(workspace, fine_tune_job.MODEL_DIR), type(self.base).load)
 
     def classify(self, text, workspace):
-        """-> ({class: p} of the base model, the same of the tuned one), in the visitor's class names."""
+        """-> ({class: p} of the base model in its own classes (a three-way base keeps neutral), the same
+        of the tuned one in the visitor's class names)."""
         tuned = self.tuned(workspace)
         text = check_texts(text, name="text")[0]
         names = _class_names(tuned.config.table_file)
-        base_p, tuned_p = float(self.base.predict_proba(text)[0]), float(tuned.predict_proba(text)[0])
-        return _label(base_p, names), _label(tuned_p, names)
+        return (label_rule.as_dict(self.base.class_probabilities(text)[0], self.base.labels),
+                label_rule.as_dict(tuned.class_probabilities(text)[0], names))
 
     def generate(self, prompt, length, temperature, seed, workspace):
         """-> (the base model's text, the tuned model's) from the same prompt and settings."""
@@ -162,10 +163,6 @@ def _status(update):
             f"{update['steps']}" + (f" ({shown})" if shown else ""))
 
 
-def _label(p, names):
-    return label_rule.as_dict(p, names)
-
-
 @functools.lru_cache(maxsize=MAX_KEPT)
 def _class_names(table_file):
     """[class of 0, class of 1] of a tuned model's table: "bad", "good" for the visitor who wrote them."""
@@ -192,11 +189,15 @@ def _sentiment_results(base, tuned):
     summary += _worse_note(f"{before['accuracy']:.1%}", f"{after['accuracy']:.1%}",
                            after["accuracy"] < before["accuracy"])
     texts, labels, names = held_out_slice(tuned.config)
-    p_before, p_after = base.predict_proba(texts), tuned.predict_proba(texts)
+    # Each model answers in its own classes (a three-way base may say neutral); "changed most" compares
+    # P(the visitor's second class), read from the base as its P(positive | not neutral) like the figures above.
+    rows_before, rows_after = base.class_probabilities(texts), tuned.class_probabilities(texts)
+    p_before, p_after = base.predict_proba(texts), label_rule.positive_probability(rows_after, names)
     changed = sorted(range(len(texts)), key=lambda i: -abs(float(p_after[i]) - float(p_before[i])))
-    (said_before, _), (said_after, _) = label_rule.decide(p_before, names), label_rule.decide(p_after, names)
-    rows = [[texts[i], names[labels[i]], f"{said_before[i]} ({p_before[i]:.2f})",
-             f"{said_after[i]} ({p_after[i]:.2f})"] for i in changed[:EXAMPLES_SHOWN]]
+    (said_before, sure_before) = label_rule.decide(rows_before, base.labels)
+    (said_after, sure_after) = label_rule.decide(rows_after, names)
+    rows = [[texts[i], names[labels[i]], f"{said_before[i]} ({sure_before[i]:.2f})",
+             f"{said_after[i]} ({sure_after[i]:.2f})"] for i in changed[:EXAMPLES_SHOWN]]
     return summary, rows
 
 
