@@ -7,7 +7,14 @@ Templated minimum-functionality tests in the manner of CheckList (Ribeiro et al.
 each capability is a set of short sentences whose label a person gets right at once,
 built from templates x fillers written for this file. Subjects come from films and from
 other things people review (food, hotels, phones, books), so a model that only learned
-IMDB's vocabulary shows it. A case fails when the model puts it on the wrong side of 0.5.
+IMDB's vocabulary shows it.
+
+A polar case (negative or positive) fails when the model's positive_probability, P(positive |
+not neutral), is on the wrong side of 0.5: the rule a two-class model has always been judged by,
+so a three-way model is compared with one on the same footing. A plain statement of fact ("The
+train leaves at 9am.") fails unless the model's label is neutral: a two-class model fails them
+all. Below the table, the share of polar cases a three-way model answered neutral: counted as
+right above (their side is right), but not the answer a person would give.
 
 This is a check, not training data: nothing here is ever trained on.
 """
@@ -23,6 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 CASES_PER_CAPABILITY = 60  # sampled from each capability's full product of templates x fillers
 SEED = 7  # the same cases on every run
 NEGATION = ("negated positive", "negated negative", "negation, words between")  # averaged in a row of their own
+PLAIN = "plain statement (neutral)"  # the one capability whose right answer is neutral
 
 SUBJECTS = ["the film", "this movie", "the acting", "the plot", "the soundtrack", "the ending",
             "the food", "the hotel", "this phone", "the book", "the service", "the game"]
@@ -32,6 +40,16 @@ POS_VERBS = ["loved", "enjoyed", "liked", "admired"]
 NEG_VERBS = ["hated", "disliked", "regretted", "resented"]
 INTENSIFIERS = ["very", "really", "extremely", "incredibly", "truly"]
 REDUCERS = ["somewhat", "fairly", "rather", "a little", "mostly"]
+# Plain statements: schedules, places, quantities, instructions, facts, as people type them
+TIMES = ["9am", "3pm on Tuesday", "noon", "half past six", "8:15 tomorrow"]
+EVENTS = ["the meeting", "the train", "my flight", "the bus", "the class", "the appointment", "the delivery"]
+PLACES = ["the library", "the station", "room 204", "the second floor", "Berlin", "the office"]
+THINGS = ["the report", "the package", "my phone", "the book", "the form", "the invoice", "the charger"]
+FACTS = ["Paris is the capital of France.", "Water boils at 100 degrees Celsius at sea level.",
+         "The Earth orbits the Sun once a year.", "A week has seven days.", "The Nile flows into the Mediterranean.",
+         "Tokyo is in Japan.", "The store is on Main Street.", "The museum is closed on Mondays.",
+         "This bag weighs two kilograms.", "The film runs for two hours.", "The bus stop is next to the bank.",
+         "The password has eight characters."]
 
 
 def _fill(templates, **fillers):
@@ -46,7 +64,8 @@ def _fill(templates, **fillers):
 
 
 def capabilities():
-    """{capability: [(sentence, expected label 0/1)]}, CASES_PER_CAPABILITY each at most."""
+    """{capability: [(sentence, expected label)]}, CASES_PER_CAPABILITY each at most; labels 0 negative,
+    1 positive (polar cases) or "neutral" (plain statements)."""
     s, p, n = SUBJECTS, POSITIVE, NEGATIVE
     raw = {
         "negated positive": [(t, 0) for t in _fill(
@@ -85,19 +104,34 @@ def capabilities():
         + [(t, 0) for t in _fill(
             ["was {s} worth it? no, not at all.", "would I recommend {s}? never.",
              "did I enjoy {s}? no, not one bit."], s=s)],
+        PLAIN: [(t, "neutral") for t in _fill(
+            ["{e} is at {t}.", "{e} starts at {t}.", "{e} was moved to {t}.", "the key is in {pl}.",
+             "{e} is in {pl}.", "{th} is on the table.", "{th} arrived on Monday.", "I left {th} at the front desk.",
+             "please send {th} to {pl}.", "{th} is in the top drawer."], e=EVENTS, t=TIMES, pl=PLACES, th=THINGS)]
+        + [(t, "neutral") for t in FACTS],
     }
     rng = random.Random(SEED)
     return {name: sorted(rng.sample(cases, min(CASES_PER_CAPABILITY, len(cases))), key=lambda c: c[0])
             for name, cases in raw.items()}
 
 
+def failed(prediction, expected) -> bool:
+    """A plain statement fails unless answered neutral; a polar case on the wrong side of P(positive) = 0.5."""
+    if expected == "neutral":
+        return prediction.label != "neutral"
+    return (prediction.positive_probability > 0.5) != bool(expected)
+
+
 def failure_rates(classifier, cases_by_capability) -> dict:
-    """{capability: (failures, cases)} for one model."""
-    out = {}
+    """{capability: (failures, cases)} for one model, and under "answered neutral" (neutral answers, polar cases)."""
+    out, neutral, polar = {}, 0, 0
     for name, cases in cases_by_capability.items():
-        p = classifier.predict_proba([text for text, _ in cases])
-        failures = sum(int((prob > 0.5) != bool(label)) for prob, (_, label) in zip(p, cases))
-        out[name] = (failures, len(cases))
+        predictions = classifier.predict([text for text, _ in cases])
+        out[name] = (sum(int(failed(q, label)) for q, (_, label) in zip(predictions, cases)), len(cases))
+        if name != PLAIN:
+            neutral += sum(int(q.label == "neutral") for q in predictions)
+            polar += len(cases)
+    out["answered neutral"] = (neutral, polar)
     return out
 
 
@@ -108,7 +142,7 @@ def table(results: dict, cases_by_capability) -> str:
              "| --- | ---: |" + " ---: |" * len(names)]
     totals = {n: [0, 0] for n in names}
     for capability, cases in cases_by_capability.items():
-        cells = []
+        cells = []  # every capability counts towards **all**, the plain statements too
         for n in names:
             failed, count = results[n][capability]
             totals[n][0] += failed
@@ -120,6 +154,9 @@ def table(results: dict, cases_by_capability) -> str:
                  + " | ".join(f"{rate:.1f}" for rate in negation) + " |")
     count = sum(len(c) for c in cases_by_capability.values())
     lines.append(f"| **all** | {count} | " + " | ".join(f"**{100.0 * f / c:.1f}**" for f, c in totals.values()) + " |")
+    lines.append(f"| polar cases answered neutral (right side, not a person's answer) | {count - len(cases_by_capability[PLAIN])} | "
+                 + " | ".join(f"{100.0 * results[n]['answered neutral'][0] / results[n]['answered neutral'][1]:.1f}"
+                              for n in names) + " |")
     return "\n".join(lines)
 
 
@@ -142,7 +179,8 @@ def main(argv=None):
         label = os.path.basename(os.path.normpath(path))
         results[label if label not in results else path] = failure_rates(textlstm.load_sentiment(path), cases)
     print(f"{sum(len(c) for c in cases.values())} templated cases in {len(cases)} capabilities "
-          f"(seed {SEED}); a case fails on the wrong side of P(positive) = 0.5\n")
+          f"(seed {SEED}); a polar case fails on the wrong side of P(positive | not neutral) = 0.5, "
+          f"a plain statement unless answered neutral\n")
     print(table(results, cases))
     return 0
 

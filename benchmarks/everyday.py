@@ -3,9 +3,10 @@
     python benchmarks/everyday.py [MODEL ...] [--update-card CARD] [--limit N]
         (default models: the shipped english_sentiment and imdb_sentiment)
 
-Test sets: the six sources of configs/english_sentiment.json (IMDB test, SST-2 validation, the
-test splits of MPQA, Pros & Cons, Multi-domain and GoEmotions), read from TFDS like training
-reads them. Each model is scored through its end-to-end Keras model, the same figures
+Test sets: the six binary sources of configs/english_sentiment_binary.json (IMDB test, SST-2
+validation, the test splits of MPQA, Pros & Cons, Multi-domain and GoEmotions), read from TFDS
+like training reads them. A three-way model is read through P(positive | not neutral), its
+`positive_probability`: these sets have no neutral texts (benchmarks/three_way.py scores those). Each model is scored through its end-to-end Keras model, the same figures
 `textlstm evaluate` prints. Baselines, on the same texts:
 - NBSVM-bigram (Wang & Manning 2012): binary unigram+bigram features scaled by their
   naive-Bayes log-count ratios, a linear SVM (scikit-learn) on them, and the paper's interpolation
@@ -26,7 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG = os.path.join(REPO, "configs", "english_sentiment.json")
+CONFIG = os.path.join(REPO, "configs", "english_sentiment_binary.json")  # the six binary sources
 COLUMNS = {"imdb": "IMDB", "sst2": "SST-2 val", "mpqa": "MPQA", "pros_cons": "Pros & Cons",
            "multi_domain": "Multi-domain", "goemotions": "GoEmotions"}
 EVERYDAY = ["sst2", "mpqa", "pros_cons", "multi_domain", "goemotions"]  # the mean: every set but IMDB
@@ -36,13 +37,16 @@ NBSVM_BETA = 0.25  # w' = (1 - beta) mean|w| + beta w: the paper's interpolation
 MARKERS = ("<!-- everyday -->", "<!-- /everyday -->")
 
 
-def read_sets(data_dir=None, limit=None):
-    """{source name: (train texts, train labels, test texts, test labels)}; limit: the first N of each."""
+def read_sets(data_dir=None, limit=None, config_file=CONFIG, only=None):
+    """{source name: (train texts, train labels, test texts, test labels)} of a config's sources (only:
+    those named), labels as its class ids; limit: the first N of each split."""
     from textlstm import config
     from textlstm.data import labelled
 
     out = {}
-    for source, splits in labelled.labelled_sets(config.load_config(CONFIG), data_dir):
+    for source, splits in labelled.labelled_sets(config.load_config(config_file), data_dir):
+        if only is not None and source.name not in only:
+            continue
         train, test = ([(t.decode("utf-8"), int(y)) for t, y in splits[role].take(limit or -1).as_numpy_iterator()]
                        for role in ("train", "test"))
         out[source.name] = ([t for t, _ in train], np.array([y for _, y in train]),
@@ -77,21 +81,29 @@ def vader_predictions(sets) -> dict:
             for name, s in sets.items()}
 
 
-def model_predictions(folder, sets) -> dict:
-    """P(positive) > 0.5 of a model folder's end-to-end model, as `textlstm evaluate` computes it."""
+def model_rows(folder, sets) -> tuple:
+    """({name: (N, C) class probabilities of each test text}, the model's labels) of a model
+    folder's end-to-end model, as `textlstm evaluate` computes them."""
     import tensorflow as tf
 
     from textlstm import loading
     from textlstm.training import evaluation
 
     model = loading.load_keras_model(loading.model_folder(folder))
-    labels = loading.load_folder_config(loading.model_folder(folder)).labels  # P(positive | not neutral) for three
-    out = {}
+    labels = loading.load_folder_config(loading.model_folder(folder)).labels
+    rows = {}
     for name, s in sets.items():
         examples = tf.data.Dataset.from_tensor_slices((tf.constant(s[2]), tf.constant(s[3])))
-        p, _ = evaluation.sentiment_probabilities(model, examples, labels)
-        out[name] = (p > 0.5).astype(int)
-    return out
+        rows[name] = evaluation.class_rows(model, examples)[0]
+    return rows, labels
+
+
+def model_predictions(folder, sets) -> dict:
+    """P(positive) > 0.5 of a model folder's end-to-end model (P(positive | not neutral) for three classes)."""
+    from textlstm.data import labels as label_rule
+
+    rows, labels = model_rows(folder, sets)
+    return {name: (label_rule.positive_probability(r, labels) > 0.5).astype(int) for name, r in rows.items()}
 
 
 def table(rows: dict, sets) -> str:
@@ -106,27 +118,40 @@ def table(rows: dict, sets) -> str:
     return "\n".join(lines)
 
 
-def update_card(path, text):
+def update_card(path, text, markers=MARKERS):
+    """Writes text between the card's two marker lines (benchmarks/three_way.py passes its own)."""
     from textlstm.artifacts import atomic_write_text
 
     with open(path, encoding="utf-8") as f:
         card = f.read()
-    start, end = (card.find(m) for m in MARKERS)
+    start, end = (card.find(m) for m in markers)
     if start < 0 or end < start:
-        raise SystemExit(f"{path} has no {MARKERS[0]} ... {MARKERS[1]} block to write the table into")
-    atomic_write_text(path, card[:start + len(MARKERS[0])] + "\n" + text + "\n" + card[end:])
+        raise SystemExit(f"{path} has no {markers[0]} ... {markers[1]} block to write the table into")
+    atomic_write_text(path, card[:start + len(markers[0])] + "\n" + text + "\n" + card[end:])
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_arguments(description, argv=None):
+    """The command line every card benchmark shares: models, --data-dir, --update-card, --limit."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("models", nargs="*", help="model folders or names (default: english_sentiment imdb_sentiment)")
     parser.add_argument("--data-dir", help="TFDS data dir (default: $TFDS_DATA_DIR)")
     parser.add_argument("--update-card", metavar="CARD", help="write the table into this model card")
     parser.add_argument("--limit", type=int, help="the first N texts of each split only: checks the script "
                                                   "itself in seconds (figures meaningless)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def heading(what, sets, start, columns=COLUMNS) -> str:
+    """The line above a table: what it measures, the test sets' sizes, the machine and the time."""
     from textlstm import artifacts
 
+    env = artifacts.environment_info()
+    sizes = ", ".join(f"{columns[n]} {len(s[3]):,}" for n, s in sets.items())
+    return f"{what} ({sizes} texts); {env['cpu']}, {env['cpu_count']} CPUs, {time.perf_counter() - start:.0f} s in all."
+
+
+def main(argv=None):
+    args = parse_arguments(__doc__.splitlines()[0], argv)
     start = time.perf_counter()
     sets = read_sets(args.data_dir, args.limit)
     rows = {}
@@ -134,10 +159,7 @@ def main(argv=None):
         rows[f"`{os.path.basename(os.path.normpath(model))}`"] = model_predictions(model, sets)
     rows["VADER (rules, no training)"] = vader_predictions(sets)
     rows["NBSVM-bigram on all six training sets"] = nbsvm_predictions(sets)
-    env = artifacts.environment_info()
-    text = (f"Accuracy % on each test set ({', '.join(f'{COLUMNS[n]} {len(s[3]):,}' for n, s in sets.items())} "
-            f"texts); {env['cpu']}, {env['cpu_count']} CPUs, {time.perf_counter() - start:.0f} s in all.\n\n"
-            + table(rows, sets))
+    text = heading("Accuracy % on each test set", sets, start) + "\n\n" + table(rows, sets)
     print(text)
     if args.update_card:
         update_card(args.update_card, text)

@@ -1,23 +1,19 @@
 """benchmarks/everyday.py: its baselines (NBSVM-bigram, VADER), its table and the card block, on
 small data the test makes; the whole benchmark on the real test sets where ../shared is present."""
 
-import importlib.util
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from conftest import repo_path
+from conftest import load_script, repo_path
 
 SCRIPT = repo_path("benchmarks", "everyday.py")
 
 
 @pytest.fixture(scope="module")
 def everyday():
-    spec = importlib.util.spec_from_file_location("everyday_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("everyday")
 
 
 def _sets(everyday):
