@@ -14,6 +14,7 @@ from textlstm import artifacts
 from textlstm.data import labels as label_rule
 from textlstm.data import sources
 from textlstm.errors import TextLSTMError
+from textlstm.text import ngrams
 
 
 @dataclasses.dataclass
@@ -145,13 +146,11 @@ AnyConfig = typing.Union[SentimentConfig, CharLMConfig]
 
 
 def _check_ngram_member(config):
-    from textlstm.models import ngram_member
-
     words = config.max_tokens + config.new_words
     if not isinstance(config.ngram_buckets, int) or config.ngram_buckets < 0:
         raise TextLSTMError(f"config key 'ngram_buckets' must be an integer >= 0, got {config.ngram_buckets!r}")
-    if config.ngram_buckets and words > ngram_member.largest_vocabulary():
-        raise TextLSTMError(f"config key 'ngram_buckets' needs at most {ngram_member.largest_vocabulary():,} words "
+    if config.ngram_buckets and words > ngrams.largest_vocabulary():
+        raise TextLSTMError(f"config key 'ngram_buckets' needs at most {ngrams.largest_vocabulary():,} words "
                             f"(max_tokens + new_words), got {words:,}: a hashed bigram must fit in int32")
     if config.ngram_epochs < 1 or not config.ngram_learning_rate > 0 or not config.ngram_weight_decay >= 0:
         raise TextLSTMError("config keys 'ngram_epochs' >= 1, 'ngram_learning_rate' > 0 and "

@@ -13,6 +13,7 @@ from textlstm.errors import TextLSTMError
 from textlstm.inside import explanations
 from textlstm.models import ngram_member, sentiment_model
 from textlstm.sentiment_classifier import SentimentClassifier
+from textlstm.text import ngrams
 from textlstm.text import vectorizers
 from textlstm.training import ngram_phase
 
@@ -37,9 +38,9 @@ def tiny(labels=THREE, **overrides):
 def test_bigram_ids_by_hand():
     ids = np.array([[5, 7, 9, 0], [3, 0, 0, 0]], "int32")
     got = np.asarray(ngram_member.ngram_ids(tf.constant(ids), 20, BUCKETS))
-    pair = lambda a, b: (a * ngram_member.MULTIPLIER + b) % BUCKETS + 20
+    pair = lambda a, b: (a * ngrams.MULTIPLIER + b) % BUCKETS + 20
     assert got.tolist() == [[5, 7, 9, 0, 0, pair(5, 7), pair(7, 9), 0], [3, 0, 0, 0, 0, 0, 0, 0]]
-    assert ngram_member.largest_vocabulary() * (ngram_member.MULTIPLIER + 1) <= 2**31 - 1  # no int32 overflow
+    assert ngrams.largest_vocabulary() * (ngrams.MULTIPLIER + 1) <= 2**31 - 1  # no int32 overflow
 
 
 def test_a_bigram_score_is_shared_by_its_two_words():
@@ -63,7 +64,7 @@ def test_combined_model_loads_in_safe_mode_and_ignores_padding(tmp_path):
 
 def test_a_text_with_no_word_gives_the_members_bias_not_nan():
     config, _, _ = tiny()
-    member = ngram_member.build_member_model(config, 17)
+    member = sentiment_model.build_ngram_member(config, 17)
     out = member(np.zeros((2, 12), "int32")).numpy()
     dense = member.get_layer("ngram_logits")
     np.testing.assert_allclose(out, np.tile(tf.nn.softmax(dense.bias).numpy(), (2, 1)), atol=1e-6)
@@ -73,7 +74,7 @@ def test_combine_at_zero_is_the_lstm_and_at_one_the_member():
     config, _, _ = tiny()
     keras.utils.set_random_seed(2)
     lstm = sentiment_model.build_sentiment_model(sentiment_model.lstm_only(config), 17)
-    member = ngram_member.build_member_model(config, 17)
+    member = sentiment_model.build_ngram_member(config, 17)
     combined = ngram_phase.combine(config, lstm, member, 17, variable_length=False)
     ids = np.array([[2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0], [5, 5, 9, 16, 1, 0, 0, 0, 0, 0, 0, 0]], "int32")
     out = sentiment_model.output_layer(combined)

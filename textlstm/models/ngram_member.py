@@ -4,11 +4,10 @@
                      -> mean over the real n-grams (B, C) -> Dense(C): logits, a linear model of the n-gram counts
 
 It reads the same token ids as the (Bi)LSTM, so one vectorizer serves both members and the saved
-model still takes raw strings. A bigram is hashed in the graph from the ids of its two words,
-(previous * MULTIPLIER + word) mod K, shifted past the word ids, so the Embedding's rows are the
-V words and then the K bigram buckets; a bigram with padding in it is padding (id 0, masked).
-Everything is integer arithmetic in keras.ops, so the model loads with safe_mode and LiteRT runs
-it with builtin operators (MUL, ADD, FLOOR_MOD, SELECT).
+model still takes raw strings. A bigram is hashed in the graph from the ids of its two words
+(text/ngrams.py), so the Embedding's rows are the V words and then the K bigram buckets.
+Integer arithmetic in keras.ops, so the model loads with
+safe_mode and LiteRT runs it with builtin operators (MUL, ADD, FLOOR_MOD, SELECT).
 
 Word n-grams and the LSTM are right on different texts (the issue's measurement: the BiLSTM's
 probabilities averaged with a separately trained TF-IDF logistic regression gained 1.1 points of
@@ -16,20 +15,14 @@ macro-recall; the same path trained jointly with the LSTM gained 0.2). So the me
 own, in a phase of its own (training/ngram_phase.py), and the two are combined after training.
 """
 
-import keras
 from keras import layers, ops
 
-MULTIPLIER = 31337  # a prime: (previous * MULTIPLIER + word) mod K spreads the pairs over the buckets
-INT32_LIMIT = 2**31 - 1  # previous * MULTIPLIER + word must not overflow int32 (LiteRT has no int64 MUL)
-
-
-def largest_vocabulary() -> int:
-    """The most word ids a hashed bigram can be made of without int32 overflow (68,526)."""
-    return INT32_LIMIT // (MULTIPLIER + 1)
+from textlstm.text.ngrams import MULTIPLIER
 
 
 def ngram_ids(ids, vocab_size: int, buckets: int):
-    """(B, T) word ids -> (B, 2T): the ids themselves, then each word's bigram with the word before it."""
+    """(B, T) word ids -> (B, 2T): the ids themselves, then each word's bigram with the word before it
+    (text/ngrams.py's rule)."""
     previous = ops.pad(ids, [[0, 0], [1, 0]])[:, :-1]  # (B, T): 0 before the first word
     hashed = ops.mod(previous * MULTIPLIER + ids, buckets) + vocab_size  # (B, T) in [V, V + K)
     real = ops.logical_and(ops.greater(previous, 0), ops.greater(ids, 0))  # both words are words
@@ -69,14 +62,3 @@ def combined_initial_weights(width: int, member_weight: float) -> list:
 
     eye = np.eye(width, dtype="float32")
     return [np.concatenate([(1.0 - member_weight) * eye, member_weight * eye]), np.zeros(width, "float32")]
-
-
-def build_member_model(config, vocab_size: int, variable_length: bool = False) -> keras.Model:
-    """The member alone, for its own training: ids -> probabilities (the loss the LSTM trains on)."""
-    from textlstm.models import sentiment_model
-
-    ids = keras.Input(shape=(None if variable_length else config.sequence_length,), dtype="int32", name="token_ids")
-    width, activation = sentiment_model.head_shape(len(config.labels))
-    logits = member_logits(config, ids, lambda name, make: make(name), vocab_size, width)
-    out = layers.Activation(activation, dtype="float32", name=sentiment_model.output_name(len(config.labels)))(logits)
-    return keras.Model(ids, out, name="ngram_member")

@@ -110,6 +110,15 @@ def _classify(config, ids, layer, vocab_size=None, on_embedded=None, on_sequence
     return layer(output_name(classes), output)(both)  # (B, 1) or (B, C)
 
 
+def build_ngram_member(config, vocab_size: int, variable_length: bool = False) -> keras.Model:
+    """The n-gram member alone, for its own training: ids -> probabilities, the loss the LSTM trains on."""
+    ids = keras.Input(shape=(None if variable_length else config.sequence_length,), dtype="int32", name="token_ids")
+    width, activation = head_shape(len(config.labels))
+    logits = ngram_member.member_logits(config, ids, lambda name, make: make(name), vocab_size, width)  # (B, C)
+    out = layers.Activation(activation, dtype="float32", name=output_name(len(config.labels)))(logits)
+    return keras.Model(ids, out, name="ngram_member")
+
+
 def build_word_lm(config, vocab_size: int) -> keras.Model:
     """Pretraining model: ids (B, T) -> [hidden (B, T, U), logits (B, T, V)]; with
     `pretrain_directions=2`, [x, y] -> [forward hidden, backward hidden (right to left), logits].

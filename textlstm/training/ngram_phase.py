@@ -51,7 +51,7 @@ class NgramMemberTask(Task):
 
     def build_model(self):
         s = self.sentiment
-        return ngram_member.build_member_model(s.config, s.vocab_size, variable_length=s.variable_length())
+        return sentiment_model.build_ngram_member(s.config, s.vocab_size, variable_length=s.variable_length())
 
     def per_example_loss(self, targets, outputs):
         return self.sentiment.per_example_loss(targets, outputs)
