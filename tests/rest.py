@@ -24,4 +24,10 @@ def call(loaded, body):
 
 
 def _plain(array):
-    return [x.decode("utf-8") if isinstance(x, bytes) else float(x) for x in array.tolist()]
+    """A tensor's values as JSON holds them: strings, floats, and a list per row of a (batch, C) output."""
+    def value(x):
+        if isinstance(x, list):
+            return [value(v) for v in x]
+        return x.decode("utf-8") if isinstance(x, bytes) else float(x)
+
+    return [value(x) for x in array.tolist()]

@@ -62,7 +62,7 @@ def test_python_api_by_name(installed):
         "import textlstm, os\n"
         "assert os.path.dirname(os.path.dirname(textlstm.__file__)).endswith('site-packages'), textlstm.__file__\n"
         "print(sorted(textlstm.known_models()))\n"
-        "print(textlstm.load_sentiment('english_sentiment').predict('Not a bad film at all.').label)\n"
+        "print(textlstm.load_sentiment('english_sentiment').predict('Not a bad film at all. I was never bored.').label)\n"
         "print(len(textlstm.load_generator('shakespeare_char').generate('ROMEO:', length=30, seed=1)))\n"
     )
     lines = run(installed, "python", "-c", script).stdout.split("\n")

@@ -19,6 +19,21 @@ def _size(folder):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files)
 
 
+def test_english_model_ships_its_litert_exports():
+    """All three precisions, each checked against Keras when it was written (export/litert.py)."""
+    folder = os.path.join(SHIPPED, "english_sentiment", "litert")
+    meta = json.load(open(os.path.join(folder, "litert.json")))
+    assert meta["labels"] == ["negative", "neutral", "positive"]
+    for variant in ("float32", "float16", "int8"):
+        assert os.path.isfile(os.path.join(folder, meta["variants"][variant]["file"])), variant
+    import textlstm
+
+    texts = ["Paris is the capital of France.", "Not a bad film at all. I was never bored.", "Waste of money."]
+    device = textlstm.load_litert(folder, "float32").class_probabilities(texts)
+    keras_rows = textlstm.load_sentiment("english_sentiment").class_probabilities(texts)
+    assert abs(device - keras_rows).max() < 1e-4
+
+
 @pytest.mark.parametrize("name", list(LIMITS))
 def test_folder_is_complete_and_compact(name):
     folder = os.path.join(SHIPPED, name)
@@ -63,12 +78,13 @@ def test_sentiment_model_figures_and_predictions():
 
 @pytest.mark.parametrize("name", ["english_sentiment", "imdb_sentiment"])
 def test_sentiment_model_was_trained_by_the_committed_config(name):
-    """The model card's commands reproduce it: only the teacher's path differs (machine-specific)."""
+    """The model card's commands reproduce it: only the teacher's path differs (machine-specific);
+    base_model is the relative path the card's training chain writes."""
     from textlstm.config import config_to_dict, load_config
 
     shipped = config_to_dict(load_config(os.path.join(SHIPPED, name, "config.json")))
     committed = config_to_dict(load_config(repo_path("configs", f"{name}.json")))
-    assert shipped["teacher"] and committed["teacher"]
+    assert bool(shipped["teacher"]) == bool(committed["teacher"])
     assert {**shipped, "teacher": None} == {**committed, "teacher": None}
 
 
@@ -161,24 +177,57 @@ EVERYDAY_SENTENCES = [
 ]
 
 
+# Strongly polar: a neutral answer would be wrong too (the mixed and hedged ones above may be neutral).
+CLEARLY_POLAR = {text for text, _ in EVERYDAY_SENTENCES[:2]} | {
+    "I love this phone!", "Terrible customer service, never again.", "Waste of money.",
+    "The hotel was clean and the staff were friendly.", "Works perfectly, highly recommend."}
+# Version 2 reads these two wrong (its card says so): a mixed review leaning negative read as positive
+# (P(positive | not neutral) 0.81), and a plain positive hotel sentence read as negative (0.61).
+KNOWN_MISSES = {"The first half is gripping and beautifully shot, but the ending is rushed and the romance never convinces.",
+                "The hotel was clean and the staff were friendly."}
+# Plain statements of fact, ours (benchmarks/behaviour.py has its own): a person answers neutral.
+PLAIN_STATEMENTS = [
+    "Paris is the capital of France.",
+    "The meeting is at 3pm on Tuesday.",
+    "The train leaves from platform 4.",
+    "Water boils at 100 degrees Celsius at sea level.",
+    "My sister lives in Chicago.",
+    "The package was delivered on Monday.",
+    "The store opens at nine.",
+    "I am flying to Denver next week.",
+    "The report has twelve pages.",
+    "The museum is on the corner of Main Street.",
+    "We moved the call to Thursday morning.",
+    "The bus stops here every fifteen minutes.",
+    "The book was published in 1998.",
+    "She works as a nurse at the hospital.",
+    "The flight number is 226.",
+]
+
+
+THREE_WAY_FLOORS = {"sst3": 0.590, "goemotions3": 0.684, "airline": 0.696}  # issue 44: TF-IDF LR's macro-recall
+BINARY_SETS = ["sst2", "mpqa", "pros_cons", "multi_domain", "goemotions"]
+
+
 def test_english_model_meets_the_bars_it_claims():
-    """Issue 25's bar, on the figures training recorded (what `textlstm evaluate` prints): the lines the
+    """Issue 44's bar, on the figures training recorded (what `textlstm evaluate` prints): the lines the
     card says hold, hold; the lines it says miss are at the figures it quotes."""
     metrics = json.load(open(os.path.join(SHIPPED, "english_sentiment", "metrics.json")))
-    accuracy = {name: e["accuracy"] for name, e in metrics["evaluation"].items()}
-    ece = {name: e["ece"] for name, e in metrics["evaluation"].items()}
-    examples = {name: e["examples"] for name, e in metrics["evaluation"].items()}
+    evaluation = metrics["evaluation"]
+    examples = {name: e["examples"] for name, e in evaluation.items()}
     assert examples == {"imdb": 25_000, "sst2": 872, "pros_cons": 4_588, "goemotions": 2_933, "mpqa": 1_062,
-                        "multi_domain": 800}  # every test text, nothing dropped
-    floors = {"sst2": 0.823, "mpqa": 0.802, "multi_domain": 0.869, "goemotions": 0.844}  # NBSVM's or VADER's
-    assert all(accuracy[name] >= floor for name, floor in floors.items()), accuracy
-    mean = sum(accuracy[name] for name in [*floors, "pros_cons"]) / 5
-    assert mean > 0.839 and mean > 0.755  # the fallback: NBSVM's and VADER's means in the issue
-    assert all(ece[name] <= 0.04 for name in ece if name != "multi_domain")
-    # Missed, as the card says: mean 87.3 (< 87.5), Pros & Cons 91.74 (< 91.8), SST-2 85.2 (< 85.5),
-    # IMDB 89.6 (< 90.0), Multi-domain ECE 0.049 (> 0.04)
-    quoted = {"mean": (mean, 0.873), "pros_cons": (accuracy["pros_cons"], 0.9174), "sst2": (accuracy["sst2"], 0.852),
-              "imdb": (accuracy["imdb"], 0.896), "multi_domain ece": (ece["multi_domain"], 0.049)}
+                        "multi_domain": 800, "sst3": 2_210, "goemotions3": 4_539, "airline": 1_464}  # every test text
+    recall = {name: evaluation[name]["macro_recall"] for name in THREE_WAY_FLOORS}
+    assert all(evaluation[name]["confusion"]["labels"] == ["negative", "neutral", "positive"] for name in recall)
+    assert recall["goemotions3"] >= THREE_WAY_FLOORS["goemotions3"] and recall["airline"] >= THREE_WAY_FLOORS["airline"]
+    assert all(evaluation[name]["ece"] <= 0.05 for name in THREE_WAY_FLOORS), evaluation
+    binary = {name: evaluation[name]["accuracy"] for name in BINARY_SETS}  # read as P(positive | not neutral)
+    assert all(evaluation[name]["confusion"]["labels"] == ["negative", "positive"] for name in binary)
+    assert metrics["training"]["wall_time_seconds"] < 3600 and metrics["ngram_member"]["weight"] == 0.25
+    # Missed, as the card says: SST-3 58.89 (< 59.0), the three-way mean 67.16 (< 68.0), the binary mean
+    # 86.13 (< 86.5), IMDB 88.73 (< 89.0)
+    quoted = {"sst3": (recall["sst3"], 0.5889), "mean": (sum(recall.values()) / 3, 0.6716),
+              "binary": (sum(binary.values()) / 5, 0.8613), "imdb": (evaluation["imdb"]["accuracy"], 0.8873)}
     assert all(abs(value - card) < 6e-4 for value, card in quoted.values()), quoted
 
 
@@ -186,22 +235,45 @@ def test_english_model_reads_everyday_sentences_as_a_person_would():
     import textlstm
 
     classifier = textlstm.load_sentiment("english_sentiment")
-    p = classifier.predict_proba([text for text, _ in EVERYDAY_SENTENCES])
-    wrong = [(text, round(float(q), 3)) for (text, label), q in zip(EVERYDAY_SENTENCES, p) if (q > 0.5) != label]
-    assert not wrong
+    polar = classifier.predict_proba([text for text, _ in EVERYDAY_SENTENCES])
+    wrong = {text for (text, label), q in zip(EVERYDAY_SENTENCES, polar) if (q > 0.5) != label}
+    assert wrong == KNOWN_MISSES, wrong  # the card's "Where it fails" quotes these two; any other is new
+    answers = classifier.predict([text for text, _ in EVERYDAY_SENTENCES] + PLAIN_STATEMENTS)
+    polar_answers, plain_answers = answers[:len(EVERYDAY_SENTENCES)], answers[len(EVERYDAY_SENTENCES):]
+    clear = {text for (text, label), a in zip(EVERYDAY_SENTENCES, polar_answers)
+             if a.label != ["negative", "positive"][label] and text in CLEARLY_POLAR}
+    assert clear == KNOWN_MISSES & CLEARLY_POLAR, clear
+    not_neutral = [(text, a.label) for text, a in zip(PLAIN_STATEMENTS, plain_answers) if a.label != "neutral"]
+    assert len(not_neutral) <= len(PLAIN_STATEMENTS) // 5, not_neutral  # issue 44: at least 80% neutral
+    # issue 44's two lines, through the CLI's own words too
+    paris, film = classifier.predict(["Paris is the capital of France.", "Not a bad film at all. I was never bored."])
+    assert (paris.label, film.label) == ("neutral", "positive")
 
 
 # Sets small enough to recompute whole; IMDB's 25,000 reviews are sampled (every 25th: 1,000).
-RECOMPUTED = {"english_sentiment": {"sst2": None, "mpqa": None, "multi_domain": None, "imdb": 25},
+RECOMPUTED = {"english_sentiment": {"sst2": None, "mpqa": None, "multi_domain": None, "imdb": 25, "sst3": None,
+                                    "airline": None},
               "imdb_sentiment": {"imdb_reviews": 25}}
 
 
-@pytest.mark.parametrize("name", list(RECOMPUTED))
-def test_recorded_accuracy_is_what_the_shipped_model_scores_now(name, real_data_dir):
-    """The figures in metrics.json (and so the card and the README), recomputed through the Python API
-    on the real test splits: whole where small, a systematic sample of IMDB's."""
+def _figure(classifier, texts, class_ids) -> tuple:
+    """("accuracy", P(positive | not neutral) read at 0.5) on a negative / positive set, else
+    ("macro_recall", of the labels predict() decides), as evaluation records them."""
     import numpy as np
 
+    labels = list(classifier.labels)
+    class_ids = np.array(class_ids)
+    if set(class_ids) <= {labels.index("negative"), labels.index("positive")}:
+        positive = class_ids == labels.index("positive")
+        return "accuracy", float(((classifier.predict_proba(texts) > 0.5) == positive).mean())
+    decided = np.array([labels.index(a.label) for a in classifier.predict(texts)])
+    return "macro_recall", float(np.mean([(decided[class_ids == c] == c).mean() for c in np.unique(class_ids)]))
+
+
+@pytest.mark.parametrize("name", list(RECOMPUTED))
+def test_recorded_figures_are_what_the_shipped_model_scores_now(name, real_data_dir):
+    """The figures in metrics.json (and so the card and the README), recomputed through the Python API
+    on the real test splits: whole where small, a systematic sample of IMDB's."""
     import textlstm
     from textlstm.data import labelled
 
@@ -210,8 +282,11 @@ def test_recorded_accuracy_is_what_the_shipped_model_scores_now(name, real_data_
     sets = {source.name: splits["test"] for source, splits in labelled.labelled_sets(classifier.config, real_data_dir)}
     for set_name, every in RECOMPUTED[name].items():
         examples = sets[set_name] if every is None else sets[set_name].shard(every, 0)
-        texts, labels = zip(*[(t.decode("utf-8"), int(y)) for t, y in examples.as_numpy_iterator()])
-        accuracy = float(((classifier.predict_proba(list(texts)) > 0.5) == np.array(labels)).mean())
-        # Whole sets: the same figure up to float noise at p = 0.5 (two texts); a sample: three standard errors.
-        tolerance = 2.5 / len(texts) if every is None else 3 * (0.1 * 0.9 / len(texts)) ** 0.5
-        assert abs(accuracy - recorded[set_name]["accuracy"]) <= tolerance, (set_name, accuracy, len(texts))
+        texts, class_ids = zip(*[(t.decode("utf-8"), int(y)) for t, y in examples.as_numpy_iterator()])
+        key, figure = _figure(classifier, list(texts), class_ids)
+        # Whole sets: the same figure up to float noise at a boundary (two texts, in the smallest class
+        # for macro-recall); a sample: three standard errors.
+        smallest = min(class_ids.count(c) for c in set(class_ids))
+        whole = 2.5 / len(texts) if key == "accuracy" else 2.5 / smallest / len(set(class_ids))
+        tolerance = whole if every is None else 3 * (0.1 * 0.9 / len(texts)) ** 0.5
+        assert abs(figure - recorded[set_name][key]) <= tolerance, (set_name, key, figure, len(texts))
