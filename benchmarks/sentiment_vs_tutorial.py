@@ -68,7 +68,7 @@ def run(name, config, out, data_dir, pretrained=None):
 
 
 def figures(metrics, run_dir, wall):
-    pretrain_seconds = sum(float(r["seconds"]) for r in history.pretrain_history(run_dir))
+    pretrain_seconds = sum(float(r["seconds"]) for r in history.phase_history(run_dir))
     t = metrics["training"]
     return {"accuracy": metrics["test"]["accuracy"], "examples": metrics["test"]["examples"], "epochs": t["epochs"],
             "reviews_per_second": t["reviews_per_second"], "classifier_seconds": t["wall_time_seconds"],

@@ -22,8 +22,8 @@ import tensorflow as tf
 
 from textlstm.data import labels as label_rule
 from textlstm.models import lstm_math
-from textlstm.models.charlm_model import lstm_layers
 from textlstm.models import ngram_member
+from textlstm.models.charlm_model import lstm_layers
 from textlstm.models.sentiment_model import COMBINED_LSTM_HEAD, is_combined, output_layer, trained_part
 
 
@@ -134,9 +134,8 @@ def sentiment_classify(end_to_end, config, labels=label_rule.SENTIMENT_LABELS) -
         hidden = tf.nn.relu(tf.matmul(tf.concat(features, axis=-1), head[0][0]) + head[0][1])  # (1, D)
         logits = tf.matmul(hidden, head[1][0]) + head[1][1]  # (1, 1) or (1, C)
         if combined:  # the n-gram member's masked mean of rows, its Dense, then the combiner
-            ids_2 = ngram_member.ngram_ids(token_ids, vocab_size, config.ngram_buckets)[0]  # (2L,)
-            real = tf.cast(ids_2 != 0, tf.float32)[:, None]  # (2L, 1)
-            mean = tf.reduce_sum(tf.gather(grams, ids_2) * real, axis=0, keepdims=True) / tf.maximum(tf.reduce_sum(real), 1.0)
+            ids_2 = ngram_member.ngram_ids(token_ids, vocab_size, config.ngram_buckets)  # (1, 2L)
+            mean = ngram_member.mean_of_real(tf.gather(grams, ids_2), ids_2)  # (1, C)
             member = tf.matmul(mean, head[2][0]) + head[2][1]  # (1, C)
             logits = tf.matmul(tf.concat([logits, member], axis=-1), head[3][0]) + head[3][1]  # (1, C)
         outputs = tf.sigmoid(logits) if logits.shape[-1] == 1 else tf.nn.softmax(logits)

@@ -15,6 +15,7 @@ macro-recall; the same path trained jointly with the LSTM gained 0.2). So the me
 own, in a phase of its own (training/ngram_phase.py), and the two are combined after training.
 """
 
+import numpy as np
 from keras import layers, ops
 
 from textlstm.text.ngrams import MULTIPLIER
@@ -40,25 +41,25 @@ def member_logits(config, ids, layer, vocab_size=None, width=1, on_embedded=None
     x = layer("ngram_embedding", lambda n: layers.Embedding(rows, width, name=n))(grams)  # (B, 2T, C)
     if on_embedded is not None:
         x = on_embedded(x)
-    real = ops.cast(ops.greater(grams, 0), x.dtype)  # (B, 2T): padding (id 0) counts for nothing
-    # The mean of the real n-grams; a text with none (no word at all) gets 0, so the member says its bias.
-    mean = ops.sum(x * ops.expand_dims(real, -1), axis=1) / ops.maximum(ops.sum(real, axis=1, keepdims=True), 1.0)  # (B, C)
-    return layer("ngram_logits", lambda n: layers.Dense(width, dtype="float32", name=n))(mean)  # (B, C)
+    return layer("ngram_logits", lambda n: layers.Dense(width, dtype="float32", name=n))(mean_of_real(x, grams))
+
+
+def mean_of_real(rows, grams):
+    """(B, 2T, C) embedded n-grams, (B, 2T) their ids -> (B, C) the mean over the real ones (padding, id 0,
+    counts for nothing); a text with none (no word at all) gets 0, so the member says its bias."""
+    real = ops.cast(ops.greater(grams, 0), rows.dtype)  # (B, 2T)
+    return ops.sum(rows * ops.expand_dims(real, -1), axis=1) / ops.maximum(ops.sum(real, axis=1, keepdims=True), 1.0)
 
 
 def token_scores(gram_scores, length: int):
     """(B, 2T) scores of the unigrams then the bigrams -> (B, T) per word: a bigram's score is shared
     equally by its two words (bigram t is words t - 1 and t; bigram 0 is always padding)."""
-    from keras import ops as k
-
     words, pairs = gram_scores[:, :length], gram_scores[:, length:]  # (B, T) each
-    earlier = k.pad(pairs[:, 1:], [[0, 0], [0, 1]])  # (B, T): bigram t + 1's share goes to word t
+    earlier = ops.pad(pairs[:, 1:], [[0, 0], [0, 1]])  # (B, T): bigram t + 1's share goes to word t
     return words + 0.5 * pairs + 0.5 * earlier
 
 
 def combined_initial_weights(width: int, member_weight: float) -> list:
     """The combiner's kernel (2 width, width) and bias: (1 - w) * LSTM logits + w * n-gram logits."""
-    import numpy as np
-
     eye = np.eye(width, dtype="float32")
     return [np.concatenate([(1.0 - member_weight) * eye, member_weight * eye]), np.zeros(width, "float32")]

@@ -44,7 +44,7 @@ def head_layers(config) -> tuple:
 
 def lstm_only(config):
     """The config of the (Bi)LSTM member alone: the model the main training phase trains."""
-    return dataclasses.replace(config, ngram_buckets=0) if getattr(config, "ngram_buckets", 0) else config
+    return dataclasses.replace(config, ngram_buckets=0) if config.ngram_buckets else config
 
 
 def is_combined(model: keras.Model) -> bool:
@@ -100,7 +100,7 @@ def _classify(config, ids, layer, vocab_size=None, on_embedded=None, on_sequence
     classes = len(config.labels)
     width, activation = head_shape(classes)
     output = lambda n: layers.Dense(width, activation=activation, dtype="float32", name=n)
-    if not getattr(config, "ngram_buckets", 0):
+    if not config.ngram_buckets:
         return layer(output_name(classes), output)(x)  # (B, 1) or (B, C)
     # With the n-gram member: both members' logits, then the combiner, a Dense initialised to their
     # weighted sum (ngram_member.combined_initial_weights); calibration folds into it.

@@ -32,23 +32,43 @@ VECTOR_RATE = 0.02  # Adam's step on log(1 / T_c) and b_c
 LOGIT_CLIP = 1e-7  # probabilities are float32: keep logit(p) finite
 
 
+def features_of(model, ids_batches) -> tuple:
+    """(what the output layer reads (N, D) float64, targets (N, ...) float64) of an ids -> probability
+    model over (ids, target) batches."""
+    import keras
+
+    features = keras.Model(model.inputs, sentiment_model.output_layer(model).input)  # (B, D)
+    run = tf.function(lambda ids: features(ids, training=False), reduce_retracing=True)
+    values, labels = [], []
+    for ids, label in ids_batches:
+        values.append(run(ids).numpy().astype(np.float64))
+        labels.append(label.numpy())
+    return np.concatenate(values), np.concatenate(labels).astype(np.float64)
+
+
 def logits_of(model, ids_batches) -> tuple:
     """(logits, targets) of an ids -> probability model over (ids, target) batches: (N,) and (N,)
     for a sigmoid head, (N, C) and (N, C) target rows for a softmax one."""
-    import keras
-
-    layer = sentiment_model.output_layer(model)
-    features = keras.Model(model.inputs, layer.input)  # (B, D): what the output layer reads
-    kernel, bias = layer.get_weights()  # (D, 1) or (D, C), (1,) or (C,)
-    run = tf.function(lambda ids: features(ids, training=False), reduce_retracing=True)
-    logits, labels = [], []
-    for ids, label in ids_batches:
-        logits.append(run(ids).numpy().astype(np.float64) @ kernel.astype(np.float64) + bias)
-        labels.append(label.numpy())
-    logits, labels = np.concatenate(logits), np.concatenate(labels).astype(np.float64)
+    features, labels = features_of(model, ids_batches)
+    kernel, bias = sentiment_model.output_layer(model).get_weights()  # (D, 1) or (D, C), (1,) or (C,)
+    logits = features @ kernel.astype(np.float64) + bias
     if logits.shape[-1] == 1:
         return logits[:, 0], labels.reshape(-1)
     return logits, labels
+
+
+def validation_arrays(model, validation_ids: dict, weights: dict, read=logits_of, batch_size: int = 256) -> tuple:
+    """(values, targets, example weights, {set: examples}): `read` (logits_of or features_of) over every
+    validation set, each set weighted by its source weight shared out over its examples, as in model
+    selection."""
+    values, labels, example_weights, counts = [], [], [], {}
+    for name, ids in validation_ids.items():
+        v, y = read(model, ids.batch(batch_size))
+        values.append(v)
+        labels.append(y)
+        example_weights.append(np.full(len(v), weights[name] / len(v)))
+        counts[name or "validation"] = len(v)
+    return (*(np.concatenate(a) for a in (values, labels, example_weights)), counts)
 
 
 def weighted_nll(logits, labels, weights, temperature):
@@ -195,14 +215,7 @@ def calibrate_model(model, validation_ids: dict, weights: dict, batch_size: int 
     """Fits T (and with method "vector" then T_c, b_c) on every validation set, each weighted by its
     source weight (shared out over its examples, as in model selection), folds it into `model`;
     returns what was fitted."""
-    all_logits, all_labels, all_weights, counts = [], [], [], {}
-    for name, ids in validation_ids.items():
-        logits, labels = logits_of(model, ids.batch(batch_size))
-        all_logits.append(logits)
-        all_labels.append(labels)
-        all_weights.append(np.full(len(logits), weights[name] / len(logits)))
-        counts[name or "validation"] = len(logits)
-    logits, labels, w = (np.concatenate(a) for a in (all_logits, all_labels, all_weights))
+    logits, labels, w, counts = validation_arrays(model, validation_ids, weights, batch_size=batch_size)
     temperature = fit_temperature(logits, labels, w)
     fitted = {"method": "temperature", "temperature": temperature, "fitted_on": counts,
               "validation_log_loss_before": weighted_nll(logits, labels, w, 1.0),

@@ -16,10 +16,10 @@ def write_history(run_dir, history):
     artifacts.atomic_write_text(os.path.join(run_dir, artifacts.HISTORY_FILE), out.getvalue())
 
 
-def pretrain_history(run_dir, phase=PRETRAIN_DIR) -> list:
-    """The epochs (dicts of history.csv) of RUN_DIR's language-model phase (or another phase's
-    folder: checkpoints.MEMBER_DIR); [] if it had none."""
-    path = os.path.join(run_dir, phase, artifacts.HISTORY_FILE)
+def phase_history(run_dir, folder=PRETRAIN_DIR) -> list:
+    """The epochs (dicts of history.csv) of a phase of RUN_DIR (its language-model phase, or
+    checkpoints.MEMBER_DIR: the n-gram member's); [] if it had none."""
+    path = os.path.join(run_dir, folder, artifacts.HISTORY_FILE)
     if not os.path.exists(path):
         return []
     with open(path, encoding="utf-8") as f:

@@ -27,7 +27,7 @@ from textlstm.config import config_to_dict
 from textlstm.errors import TextLSTMError
 from textlstm.training import calibration, checkpoints, distribution, optimizers, steps
 from textlstm.training.charlm_task import CharLMTask
-from textlstm.training.history import plot_curves, pretrain_history, write_history
+from textlstm.training.history import phase_history, plot_curves, write_history
 from textlstm.training.sentiment_task import SentimentTask
 
 TASKS = {task.kind: task for task in (SentimentTask, CharLMTask)}  # config.kind -> the Task that trains it
@@ -76,9 +76,9 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
         elif verbose:
             print(f"Resuming from the backup of epoch {state['epoch']} in {run_dir}/{checkpoints.BACKUP_DIR}")
         history = _fit(strategy, task, model, optimizer, state, write_dir, global_batch, verbose, callbacks)
-        member = task.member()
-        if member is not None:  # a second model trained on its own, after the first (ngram_phase.py)
-            member = _phase(strategy, member, policy, run_dir, write_dir, verbose, checkpoints.MEMBER_DIR,
+        member, member_task = None, task.member()
+        if member_task is not None:  # a second model trained on its own, after the first (ngram_phase.py)
+            member = _phase(strategy, member_task, policy, run_dir, write_dir, verbose, checkpoints.MEMBER_DIR,
                             "The n-gram member")
     finally:
         keras.mixed_precision.set_global_policy("float32")
@@ -193,24 +193,26 @@ def _finish(task, model, history, run_dir, strategy, member=None):
     metrics = task.test_metrics(inference_model, fitted)
     if fitted:
         metrics["calibration"] = fitted
-    member_rows = pretrain_history(run_dir, checkpoints.MEMBER_DIR) if combined else []
+    main_seconds = sum(h["seconds"] for h in history)
+    member_seconds = 0.0
     if combined:
-        metrics["ngram_member"] = {**combined, "epochs": len(member_rows),
-                                   "wall_time_seconds": sum(float(r["seconds"]) for r in member_rows)}
-    train_seconds = sum(h["seconds"] for h in history) + sum(float(r["seconds"]) for r in member_rows)
+        member_rows = phase_history(run_dir, checkpoints.MEMBER_DIR)
+        member_seconds = sum(float(r["seconds"]) for r in member_rows)
+        metrics["ngram_member"] = {**combined, "epochs": len(member_rows), "wall_time_seconds": member_seconds}
+    train_seconds = main_seconds + member_seconds
     metrics["training"] = {
         "epochs": len(history),
         "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"] + 1,
         "best_val_loss": min(h["val_loss"] for h in history),
         "wall_time_seconds": train_seconds,
-        "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),  # the main phase's
+        "seconds_per_epoch": main_seconds / len(history),  # the main phase's
         f"{task.unit}_per_second": sum(h["units_per_second"] for h in history) / len(history),
         "strategy": distribution.strategy_name(strategy),
         "replicas": strategy.num_replicas_in_sync,
         "parameters": int(final.count_params()),
     }
     metrics["training"].update(task.data_summary)  # e.g. how many reviews a teacher labelled
-    rows = pretrain_history(run_dir)
+    rows = phase_history(run_dir)
     if rows:  # the language-model phase is part of what training cost
         metrics["training"]["pretrain_epochs"] = len(rows)
         metrics["training"]["pretrain_wall_time_seconds"] = sum(float(r["seconds"]) for r in rows)

@@ -79,20 +79,17 @@ def combine(config, lstm: keras.Model, member: keras.Model, vocab_size: int, var
     return combined
 
 
-def choose_weight(combined: keras.Model, validation_ids: dict, weights: dict, fixed=None, batch_size=256) -> dict:
+def choose_weight(combined: keras.Model, validation_ids: dict, weights: dict, fixed=None) -> dict:
     """Sets the combiner to the member weight w with the lowest weighted validation log-loss (or to
     `fixed`); returns {"weight": w, "validation_log_loss": {w: loss}}."""
     layer = sentiment_model.output_layer(combined)
     width = layer.get_weights()[1].shape[0]
-    lstm, member, labels, example_weights = [], [], [], []
-    for name, ids in validation_ids.items():
-        for w, into in ((0.0, lstm), (1.0, member)):  # each member's logits: the combiner at w = 0, then 1
-            layer.set_weights(ngram_member.combined_initial_weights(width, w))
-            logits, targets = calibration.logits_of(combined, ids.batch(batch_size))
-            into.append(logits)
-        labels.append(targets)
-        example_weights.append(np.full(len(targets), weights[name] / len(targets)))  # as calibration weighs them
-    lstm, member, labels, example_weights = (np.concatenate(a) for a in (lstm, member, labels, example_weights))
+    # One pass: what the combiner reads is both members' logits side by side, (N, 2 width).
+    both, labels, example_weights, _ = calibration.validation_arrays(combined, validation_ids, weights,
+                                                                     read=calibration.features_of)
+    lstm, member = both[:, :width], both[:, width:]
+    if width == 1:  # a sigmoid head: (N,) logits and labels, as calibration reads them
+        lstm, member, labels = lstm[:, 0], member[:, 0], labels.reshape(-1)
     losses = {w: calibration.weighted_nll((1 - w) * lstm + w * member, labels, example_weights, 1.0)
               for w in WEIGHTS}
     chosen = fixed if fixed is not None else min(losses, key=losses.get)

@@ -192,7 +192,8 @@ def _sentiment_results(base, tuned):
     # Each model answers in its own classes (a three-way base may say neutral); "changed most" compares
     # P(the visitor's second class), read from the base as its P(positive | not neutral) like the figures above.
     rows_before, rows_after = base.class_probabilities(texts), tuned.class_probabilities(texts)
-    p_before, p_after = base.predict_proba(texts), label_rule.positive_probability(rows_after, names)
+    p_before = label_rule.positive_probability(rows_before, base.labels)  # base.predict_proba, without a second pass
+    p_after = label_rule.positive_probability(rows_after, names)
     changed = sorted(range(len(texts)), key=lambda i: -abs(float(p_after[i]) - float(p_before[i])))
     (said_before, sure_before) = label_rule.decide(rows_before, base.labels)
     (said_after, sure_after) = label_rule.decide(rows_after, names)
