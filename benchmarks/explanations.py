@@ -80,10 +80,10 @@ def main():
     default = explanations.STEPS
     for steps in args.steps:
         ig = explanations.IntegratedGradients(classifier, steps=steps)
-        gradients = [word_scores(e) for e in ig.explain_batch(reviews)]
+        gradients = [word_scores((None, pieces)) for pieces in ig.explain_rows(reviews)[1]]
         rho = np.nanmean([spearman(g, o) for g, o in zip(gradients, occlusion)])
         top = np.mean([top3_agreement(g, o) for g, o in zip(gradients, occlusion)])
-        p50, p95 = timed(lambda: ig.explain_batch([REVIEW]), args.repeats)
+        p50, p95 = timed(lambda: ig.explain_rows([REVIEW]), args.repeats)
         mark = " (default)" if steps == default else ""
         print(f"| integrated gradients, {steps} points{mark} | {rho:.3f} | {top:.1%} | {p50:.1f} | {p95:.1f} |")
     p50, p95 = timed(lambda: classifier.explain(REVIEW, method="occlusion"), max(5, args.repeats // 5))

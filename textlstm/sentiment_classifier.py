@@ -64,12 +64,15 @@ class SentimentClassifier(SentimentPredictor):
     def predict(self, texts):
         """One SentimentPrediction for a string; a list of them for a list of strings."""
         items, single = check_texts(texts)
-        p = self.class_probabilities(items)  # (N, C)
-        names, _ = label_rule.decide(p, self.labels)
-        positive = label_rule.positive_probability(p, self.labels)
-        predictions = [SentimentPrediction(name, float(q), label_rule.as_dict(row, self.labels))
-                       for name, q, row in zip(names, positive, p)]
+        predictions = self._predictions(self.class_probabilities(items))
         return predictions[0] if single else predictions
+
+    def _predictions(self, rows):
+        """Class rows (N, C) -> [SentimentPrediction]: the label, P(positive) and every probability."""
+        names, _ = label_rule.decide(rows, self.labels)
+        positive = label_rule.positive_probability(rows, self.labels)
+        return [SentimentPrediction(name, float(q), label_rule.as_dict(row, self.labels))
+                for name, q, row in zip(names, positive, rows)]
 
     def explain(self, texts, method="gradients"):
         """Which words pushed the decision: (P(positive), [(piece, score or None), ...]) for a string,
@@ -78,15 +81,23 @@ class SentimentClassifier(SentimentPredictor):
         "gradients" (integrated gradients, one batched pass), "occlusion" (a pass per word) or
         "pooling" (the steps the pooled features came from, weighted by their part in the decision)."""
         items, single = check_texts(texts)
-        method = explanations.check_method(method)
-        if method == "occlusion":
-            results = [explanations.occlusion(self, text) for text in items]
-        else:
-            if method not in self._explainers:
-                self._explainers[method] = (explanations.IntegratedGradients if method == "gradients"
-                                            else explanations.PooledAccount)(self)
-            results = self._explainers[method].explain_batch(items)
+        rows, pieces = self._explainer(method).explain_rows(items)
+        results = explanations.with_positive_probability(self, rows, pieces)
         return results[0] if single else results
+
+    def predict_and_explain(self, texts, method="gradients"):
+        """`predict` and `explain` from one pass: (SentimentPrediction, pieces) for a string, a list of
+        them for a list. The prediction is the one `predict` gives for the text alone (what the demo shows)."""
+        items, single = check_texts(texts)
+        rows, pieces = self._explainer(method).explain_rows(items)
+        results = list(zip(self._predictions(rows), pieces))
+        return results[0] if single else results
+
+    def _explainer(self, method):
+        method = explanations.check_method(method)
+        if method not in self._explainers:
+            self._explainers[method] = explanations.EXPLAINERS[method](self)
+        return self._explainers[method]
 
     def trace(self, text):
         """Every gate, cell state and hidden state of the LSTMs on the words of `text` the model

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import textlstm
 from textlstm.config import SentimentConfig
 from textlstm.errors import TextLSTMError
 from textlstm.inside import explanations
@@ -53,8 +54,8 @@ def test_hand_written_gradients_equal_tensorflows(overrides):
     classifier = tiny_classifier(**overrides)
     texts = [TEXT, "great film", "it was awful awful awful and boring, not good at all the film"]
     ig = explanations.IntegratedGradients(classifier, steps=3)
-    p, scores = ig.scores(texts)
-    np.testing.assert_allclose(p, classifier.predict_proba(texts), atol=1e-5)
+    rows, scores = ig.scores(texts)
+    np.testing.assert_allclose(rows, classifier.class_probabilities(texts), atol=1e-6)  # the pass's answer
     expected = autodiff_scores(classifier, texts, steps=3)  # (N, sequence_length)
     np.testing.assert_allclose(scores, expected[:, : scores.shape[1]], atol=1e-5)
     assert not np.any(expected[:, scores.shape[1]:])  # what was cut off was padding: no score
@@ -63,12 +64,12 @@ def test_hand_written_gradients_equal_tensorflows(overrides):
 def test_scores_add_up_to_the_change_from_the_baseline():
     """Completeness (Sundararajan et al.): with many path points the scores sum to P(x) - P(0)."""
     classifier = tiny_classifier()
-    p, scores = explanations.IntegratedGradients(classifier, steps=256).scores([TEXT])
+    rows, scores = explanations.IntegratedGradients(classifier, steps=256).scores([TEXT])
     ids = tf.constant(classifier.token_ids([TEXT]))
     twin = adversarial.build_perturbable(classifier.config, sentiment_model.trained_part(classifier.model))
     vectors = twin.get_layer("embedding")(ids)
     baseline = float(twin([ids, -vectors])[0, 0])  # every word vector zeroed
-    assert abs(scores.sum() - (p[0] - baseline)) < 1e-3
+    assert abs(scores.sum() - (rows[0, 1] - baseline)) < 1e-3
 
 
 def test_words_map_back_to_what_was_typed():
@@ -129,3 +130,21 @@ def test_pooling_account_gives_each_feature_to_the_steps_it_came_from(pooling):
             expected += (sequence * g).sum(axis=1) / steps
     scores = np.array([s for _, s in pieces if s is not None])
     np.testing.assert_allclose(scores, np.round(expected / np.abs(expected).max(), 3), atol=2e-3)
+
+
+@pytest.mark.parametrize("run", ["sentiment_run", "sentiment3_run"])
+def test_predict_and_explain_answers_as_predict_and_explain_do(run, request):
+    """One pass for both (the demo's /classify): the prediction is predict's for the text alone, bit
+    for bit, every class; the pieces are explain's; with two and three classes, for every method."""
+    classifier = textlstm.load_sentiment(request.getfixturevalue(run))
+    texts = ["a wonderful moving film, i loved it", "the meeting is on tuesday", "awful, boring and not good"]
+    for method in explanations.METHODS:
+        for text in texts:
+            prediction, pieces = classifier.predict_and_explain(text, method=method)
+            alone = classifier.predict(text)
+            assert prediction == alone and prediction.probabilities == alone.probabilities, (method, text)
+            assert pieces == classifier.explain(text, method=method)[1]
+        together = classifier.predict_and_explain(texts, method=method)
+        for (prediction, _), alone in zip(together, classifier.predict(texts)):
+            assert prediction.label == alone.label
+            assert all(abs(prediction.probabilities[k] - p) < 1e-6 for k, p in alone.probabilities.items())

@@ -3,16 +3,21 @@
 Three methods, same output: (P(positive), [(piece, score or None), ...]) where the pieces are the
 text's words and the whitespace between them, in order, and a word's score is its push towards
 "positive" (negative: towards "negative"), scaled so the strongest word is ±1. P(positive) is
-P(positive | negative or positive) (data/labels.py). What is explained: a two-class model's
-P(positive); a model with a neutral class, its polarity P(positive) - P(negative), the quantity a
-word moves towards one side or the other. There the scale is at least STRONG_WORD: when no word
-moves the polarity that much, every score stays under ±1 and `strongest` says so, which is how the
-demo tells a plain statement's "no strong words" from a real push.
+P(positive | negative or positive) (data/labels.py). Each explainer's `explain_rows` gives every
+class's probability instead, computed in the explanation's own pass by the model's own layers
+(SentimentPredictor.rows_of): the answer the API gives, with no second pass.
+
+What is explained: a two-class model's P(positive); a model with a neutral class, its polarity
+P(positive) - P(negative), the quantity a word moves towards one side or the other. There the
+scale is at least STRONG_WORD: when no word moves the polarity that much, every score stays under
+±1 and `strongest` says so, which is how the demo tells a plain statement's "no strong words" from
+a real push.
 
 - "gradients" (default): integrated gradients (Sundararajan, Taly & Yan 2017) along the word
   vectors, from all-zero vectors (same words, same mask, no meaning) to the review's own. The
-  path's STEPS points and the review itself are one batch: one forward and one backward pass,
-  the LSTMs' backward pass written out (models/lstm_math.py) because TensorFlow's own is ~20x slower here.
+  path's STEPS points are one batch: one forward and one backward pass, the LSTMs' backward pass
+  written out (models/lstm_math.py) because TensorFlow's own is ~20x slower here; the model's own
+  forward pass on the review itself, in the same compiled call, gives the answer.
   A token's score is sum_e x_e * mean_k dP/dx_e(alpha_k x); with many points the scores add up
   to P(review) - P(zero vectors) (tests check it). With the n-gram member, its embedded unigrams and
   bigrams take the same path, and a bigram's score is shared by its two words. One point (the midpoint) is the default: it
@@ -39,7 +44,7 @@ from textlstm.text.rules import has_word, words_of
 
 METHODS = ("gradients", "occlusion", "pooling")
 STEPS = 1  # path points: 1 (the midpoint) agrees with occlusion best and costs least (benchmarks/explanations.py)
-GRADIENT_ROWS = 512  # path points per backward pass (reviews x (STEPS + 1)): bounds memory
+GRADIENT_ROWS = 512  # path points per backward pass (reviews x STEPS): bounds memory
 OCCLUSION_BATCH = 64  # variants per forward pass
 STRONG_WORD = 0.1  # a word that moves P(positive) - P(negative) less than this is not a strong word
 
@@ -50,21 +55,23 @@ def strongest(pieces) -> float:
 
 
 def _targets(labels):
-    """(explained(outputs) -> (B,), reported(outputs) -> (B,) P(positive), scale floor) for a model's labels."""
+    """(explained(outputs) -> (B,), scale floor) for a model's labels: P(positive), or the polarity."""
     if len(labels) == 2:
         def probability(out):  # (B, 1) -> (B,)
             return out[:, 0]
 
-        return probability, probability, 1e-6
+        return probability, 1e-6
     negative, positive = (list(labels).index(name) for name in label_rule.SENTIMENT_LABELS)
 
     def polarity(out):  # (B, C) -> (B,) P(positive) - P(negative)
         return out[:, positive] - out[:, negative]
 
-    def positive_share(out):  # (B, C) -> (B,) P(positive | negative or positive)
-        return label_rule.positive_probability_tensor(out, labels)
+    return polarity, STRONG_WORD
 
-    return polarity, positive_share, STRONG_WORD
+
+def _log(p):
+    """log p, finite where a sure model's p rounds to 0 in float32 (its gradient there is 0, not NaN)."""
+    return tf.math.log(tf.maximum(p, 1e-30))
 
 
 def check_method(method):
@@ -80,10 +87,14 @@ def _scaled(pieces, token_piece, token_scores, window, floor=1e-6):
     return [(piece, round(scores[i] / scale, 3) if i in scores else None) for i, piece in enumerate(pieces)]
 
 
-def _results(texts, probabilities, token_scores, window, floor=1e-6):
-    """[(P(positive), pieces with scaled scores)] per text, from per-token scores (N, T)."""
-    return [(float(p), _scaled(*words_of(text), scores, window, floor))
-            for text, p, scores in zip(texts, probabilities, token_scores)]
+def _pieces(texts, token_scores, window, floor=1e-6):
+    """[pieces with scaled scores] per text, from per-token scores (N, T)."""
+    return [_scaled(*words_of(text), scores, window, floor) for text, scores in zip(texts, token_scores)]
+
+
+def with_positive_probability(classifier, rows, pieces):
+    """(class rows (N, C), pieces) -> [(P(positive | negative or positive), pieces)]: what `explain` returns."""
+    return [(float(p), each) for p, each in zip(label_rule.positive_probability(rows, classifier.labels), pieces)]
 
 
 def _power_of_4(n):
@@ -145,7 +156,7 @@ def trimmed_ids(classifier, texts):
 
 
 class IntegratedGradients:
-    """`IntegratedGradients(classifier).explain_batch(texts)` -> [(P(positive), pieces), ...].
+    """`IntegratedGradients(classifier).explain_rows(texts)` -> (class rows (N, C), [pieces] per text).
 
     The LSTMs run by hand (models/lstm_math.py: forward, then backpropagation through time written out);
     the pooling and dense head are the model's own layers, differentiated by TensorFlow.
@@ -158,24 +169,24 @@ class IntegratedGradients:
         self.window = config.sequence_length
         net = classifier.variable_length_model()
         embedding, head = net.get_layer("embedding"), _head(net, config)
-        explained, reported, self.floor = _targets(classifier.labels)
-        alphas = tf.constant([(k + 0.5) / steps for k in range(steps)] + [1.0])  # (S+1,): the path, then the review
+        explained, self.floor = _targets(classifier.labels)
+        alphas = tf.constant([(k + 0.5) / steps for k in range(steps)])  # (S,): the path's points
 
         def along(values, batch):  # (B, ..., X) -> (R, ..., X): each review's values at every path point
             scaled = tf.reshape(alphas, [1, -1] + [1] * (len(values.shape) - 1)) * values[:, None]
-            return tf.reshape(scaled, tf.concat([[batch * (steps + 1)], tf.shape(values)[1:]], axis=0))
+            return tf.reshape(scaled, tf.concat([[batch * steps], tf.shape(values)[1:]], axis=0))
 
         def mean_gradient(values, gradient, batch):  # (B, ..., X), (R, ..., X) -> (B, ...): x * mean_k df/dx
-            gradient = tf.reshape(gradient, tf.concat([[batch, steps + 1], tf.shape(values)[1:]], axis=0))[:, :steps]
+            gradient = tf.reshape(gradient, tf.concat([[batch, steps], tf.shape(values)[1:]], axis=0))
             return tf.reduce_sum(values * tf.reduce_mean(gradient, axis=1), axis=-1)
 
-        def attribute(ids):  # (B, T) int32 -> (P(positive) (B,), token scores (B, T))
+        def attribute(ids):  # (B, T) int32 -> (the model's outputs (B, 1) or (B, C), token scores (B, T))
             batch, length = tf.shape(ids)[0], tf.shape(ids)[1]
             mask = tf.cast(ids != 0, tf.float32)  # (B, T)
             vectors = embedding(ids) * mask[..., None]  # (B, T, E)
-            rows = tf.repeat(ids, steps + 1, axis=0)  # (R = B*(S+1), T)
+            rows = tf.repeat(ids, steps, axis=0)  # (R = B*S, T)
             path = along(vectors, batch)  # (R, T, E)
-            sequence, states = lstm_math.stack_forward(net, config, path, tf.repeat(mask, steps + 1, axis=0))  # (R, T, D)
+            sequence, states = lstm_math.stack_forward(net, config, path, tf.repeat(mask, steps, axis=0))  # (R, T, D)
             grams = _gram_vectors(net, config, ids)  # (B, 2T, C) or None: the n-gram member's inputs, same path
             watched = [sequence] + ([along(grams, batch)] if grams is not None else [])
             with tf.GradientTape() as tape:
@@ -187,31 +198,33 @@ class IntegratedGradients:
             scores = mean_gradient(vectors, d_path, batch)  # (B, T)
             if grams is not None:
                 scores += ngram_member.token_scores(mean_gradient(grams, gradients[1], batch), length)
-            return tf.reshape(reported(out), [batch, steps + 1])[:, steps], scores
+            return net(ids, training=False), scores  # the answer: the model's own layers on the text itself
 
         self._attribute = tf.function(attribute, jit_compile=True, reduce_retracing=True)
 
     def scores(self, texts):
-        """(P(positive) (N,), token scores (N, T)) for texts already checked."""
+        """(class rows (N, C), token scores (N, T)) for texts already checked."""
         ids = trimmed_ids(self.classifier, texts)
-        per_pass = max(1, GRADIENT_ROWS // (self.steps + 1))
-        probabilities, scores = [], []
+        per_pass = max(1, GRADIENT_ROWS // self.steps)
+        outputs, scores = [], []
         for start in range(0, len(texts), per_pass):
             chunk = ids[start : start + per_pass]
             n = len(chunk)
             filler = np.zeros((_power_of_4(n) - n, ids.shape[1]), ids.dtype)  # few shapes, few compiles
             filler[:, 0] = 1  # one (unknown) token each: no 0/0 in the masked mean
-            p, s = self._attribute(tf.constant(np.concatenate([chunk, filler])))
-            probabilities.append(p.numpy()[:n])
+            out, s = self._attribute(tf.constant(np.concatenate([chunk, filler])))
+            outputs.append(out.numpy()[:n])
             scores.append(s.numpy()[:n])
-        return np.concatenate(probabilities), np.concatenate(scores)
+        return self.classifier.rows_of(np.concatenate(outputs)), np.concatenate(scores)
 
-    def explain_batch(self, texts):
-        return _results(texts, *self.scores(texts), self.window, self.floor)
+    def explain_rows(self, texts):
+        """(class rows (N, C), [pieces] per text): the answer and its explanation, one pass."""
+        rows, scores = self.scores(texts)
+        return rows, _pieces(texts, scores, self.window, self.floor)
 
 
 class PooledAccount:
-    """`PooledAccount(classifier).explain_batch(texts)` -> [(P(positive), pieces), ...]: the
+    """`PooledAccount(classifier).explain_rows(texts)` -> (class rows (N, C), [pieces] per text): the
     "pooling" method of the module docstring, one forward pass and a backward pass through the head."""
 
     def __init__(self, classifier):
@@ -219,11 +232,10 @@ class PooledAccount:
         _pooled(config)
         net = classifier.variable_length_model()
         embedding, head = net.get_layer("embedding"), _head(net, config)
-        _, reported, _ = _targets(classifier.labels)
         polar = [list(classifier.labels).index(name) for name in label_rule.SENTIMENT_LABELS] if len(
             classifier.labels) > 2 else None
 
-        def account(ids):  # (B, T) int32 -> (P(positive) (B,), step scores (B, T))
+        def account(ids):  # (B, T) int32 -> step scores (B, T)
             mask = tf.cast(ids != 0, tf.float32)  # (B, T)
             sequence, _ = lstm_math.stack_forward(net, config, embedding(ids) * mask[..., None], mask)  # (B, T, D)
             grams = _gram_vectors(net, config, ids)  # the n-gram member's contributions are linear: x * dz/dx exactly
@@ -232,25 +244,25 @@ class PooledAccount:
                 tape.watch(watched)
                 out = head([ids, *watched], training=False)  # (B, 1) or (B, C)
                 if polar is None:
-                    log_odds = tf.math.log(out[:, 0]) - tf.math.log1p(-out[:, 0])  # (B,)
+                    log_odds = _log(out[:, 0]) - _log(1.0 - out[:, 0])  # (B,)
                 else:  # log P(positive) / P(negative)
-                    log_odds = tf.math.log(out[:, polar[1]]) - tf.math.log(out[:, polar[0]])
+                    log_odds = _log(out[:, polar[1]]) - _log(out[:, polar[0]])
             gradients = tape.gradient(log_odds, watched)
             scores = tf.reduce_sum(sequence * gradients[0], axis=-1)  # (B, T)
             if grams is not None:
                 scores += ngram_member.token_scores(tf.reduce_sum(grams * gradients[1], axis=-1), tf.shape(ids)[1])
-            return reported(out), scores
+            return scores
 
-        self._account = tf.function(account, reduce_retracing=True)
+        self._account = tf.function(account, reduce_retracing=True)  # not XLA: no compile per text length
 
-    def explain_batch(self, texts):
-        p, scores = self._account(tf.constant(trimmed_ids(self.classifier, texts)))
-        return _results(texts, p.numpy(), scores.numpy(), self.classifier.config.sequence_length)
+    def explain_rows(self, texts):
+        scores = self._account(tf.constant(trimmed_ids(self.classifier, texts)))
+        window = self.classifier.config.sequence_length  # the answer: the fast path's (compiled), bit for bit
+        return self.classifier.class_probabilities(texts), _pieces(texts, scores.numpy(), window)
 
 
-def _occlusion_value(classifier, texts) -> np.ndarray:
-    """(N,) what occlusion explains: P(positive), or P(positive) - P(negative) with a neutral class."""
-    rows = classifier.class_probabilities(texts)
+def _occlusion_value(classifier, rows) -> np.ndarray:
+    """(N,) what occlusion explains, from class rows (N, C): P(positive), or P(positive) - P(negative)."""
     if len(classifier.labels) == 2:
         return rows[:, 1]
     negative, positive = (list(classifier.labels).index(name) for name in label_rule.SENTIMENT_LABELS)
@@ -258,17 +270,31 @@ def _occlusion_value(classifier, texts) -> np.ndarray:
 
 
 def occlusion(classifier, text: str):
-    """-> (P(positive), pieces): a word's score is how much the explained value falls without it. A
+    """-> (class row (C,), pieces): a word's score is how much the explained value falls without it. A
     review left with no word at all says nothing either way: it counts as P = 0.5 (polarity 0)."""
     pieces, token_piece = words_of(text)
     readable = token_piece[: classifier.config.sequence_length]
     variants = ["".join(p for j, p in enumerate(pieces) if j != i) for i in readable]
     scored = [k for k, v in enumerate(variants) if has_word(v)]
-    base = float(_occlusion_value(classifier, [text])[0])
-    _, _, floor = _targets(classifier.labels)
+    row = classifier.class_probabilities([text])[0]
+    _, floor = _targets(classifier.labels)
     occluded = np.full(len(variants), 0.5 if len(classifier.labels) == 2 else 0.0)
     for start in range(0, len(scored), OCCLUSION_BATCH):
         batch = scored[start : start + OCCLUSION_BATCH]
-        occluded[batch] = _occlusion_value(classifier, [variants[k] for k in batch])
-    return float(classifier.predict_proba([text])[0]), _scaled(pieces, token_piece, base - occluded,
-                                                                classifier.config.sequence_length, floor)
+        occluded[batch] = _occlusion_value(classifier, classifier.class_probabilities([variants[k] for k in batch]))
+    base = _occlusion_value(classifier, row[None])[0]
+    return row, _scaled(pieces, token_piece, base - occluded, classifier.config.sequence_length, floor)
+
+
+class Occlusion:
+    """`Occlusion(classifier).explain_rows(texts)`: `occlusion` for each text, the same interface as the others."""
+
+    def __init__(self, classifier):
+        self.classifier = classifier
+
+    def explain_rows(self, texts):
+        results = [occlusion(self.classifier, text) for text in texts]
+        return np.stack([row for row, _ in results]), [pieces for _, pieces in results]
+
+
+EXPLAINERS = {"gradients": IntegratedGradients, "occlusion": Occlusion, "pooling": PooledAccount}

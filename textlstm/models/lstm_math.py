@@ -92,7 +92,7 @@ def backward(state, d_outputs, kernel, recurrent_kernel, reverse=False, zero_mas
         d_c_before = (1.0 - m) * d_c + d_c_new * f[t]
         return k + 1, d_h_before, d_c_before, d_z.write(t, d_zt)
 
-    zeros = tf.zeros_like(c_new[0])
+    zeros = tf.zeros_like(d_out[0])  # (R, U), shaped like the gradients that flow in (batch may be unknown)
     d_z = tf.TensorArray(c_new.dtype, size=steps, element_shape=[None, None])
     _, _, _, d_z = tf.while_loop(lambda k, *_: k < steps, step, (tf.constant(0), zeros, zeros, d_z),
                                  maximum_iterations=steps)

@@ -70,7 +70,13 @@ class SentimentPredictor:
         """Every class's probability for each text, shape (N, C) float32, columns in `labels` order."""
         items, _ = check_texts(texts)
         chunks = [self._forward(items[i : i + INFERENCE_BATCH]) for i in range(0, len(items), INFERENCE_BATCH)]
-        return label_rule.class_probabilities(np.concatenate(chunks)).astype(np.float32)
+        return self.rows_of(np.concatenate(chunks))
+
+    @staticmethod
+    def rows_of(outputs) -> np.ndarray:
+        """The model's outputs, (N, 1) P(positive) or (N, C), as class rows (N, C) float32: every
+        caller's answer is made by this one rule (the explanations' too)."""
+        return label_rule.class_probabilities(outputs).astype(np.float32)
 
     def predict_proba(self, texts) -> np.ndarray:
         """P(positive | negative or positive) for each text, shape (N,) float32: a two-class model's
