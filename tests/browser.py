@@ -50,6 +50,20 @@ def drive_demo(url, out_dir, review, prompt="ROMEO:", length="300"):
         return {"label": label.inner_text().strip(), "generated": output.input_value(), "screenshots": shots}
 
 
+def first_screen(url, out_dir):
+    """At 1280x800: where the tab bar starts, and what "About the models" shows closed, then opened."""
+    shot = os.path.join(out_dir, "first-screen.png")
+    with demo_page(url, height=800) as page:
+        about = page.get_by_text("About the models", exact=True)
+        seen = {"tabs_top": page.get_by_role("tablist").first.bounding_box()["y"],
+                "table_shown_closed": page.get_by_role("table").first.is_visible()}
+        page.screenshot(path=shot)
+        about.click()
+        page.get_by_role("table").first.wait_for(timeout=10_000)
+        seen.update(table=page.get_by_role("table").first.inner_text(), screenshot=shot)
+        return seen
+
+
 def drive_inside_tab(url, out_dir):
     """Opens "Inside the LSTM", traces the default passage; returns the coloured pieces' background
     colours (one per character shown) and a screenshot."""

@@ -21,7 +21,7 @@ def test_classify_matches_python_api(client, sentiment_run):
     p = textlstm.load_sentiment(sentiment_run).predict(text)
     assert label["label"] == p.label
     confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
-    assert abs(confidences["positive"] - p.positive_probability) < 1e-5
+    assert confidences == p.probabilities  # bit for bit: the explanation's pass answers as predict does
     assert "".join(w["token"] for w in words) == text  # the highlighted words cover the review exactly
     assert {w["class_or_confidence"] for w in words} <= {None, *sentiment_tab.COLORS}
 
@@ -42,7 +42,7 @@ def test_classify_explains_with_the_python_apis_gradients(client, sentiment_run)
 
 
 def test_first_release_configuration_still_serves(sentiment_run, charlm_run):
-    """`textlstm demo --explanation occlusion --no-batching`: what load_test.py --compare measures."""
+    """`textlstm demo --explanation occlusion --no-batching`: the first release's configuration still serves."""
     from conftest import free_port
     from gradio_client import Client
 
@@ -124,6 +124,18 @@ def test_real_browser(server, tmp_path):
 
 
 @pytest.mark.slow
+def test_the_tabs_are_in_the_first_screen_and_the_figures_one_click_away(server, sentiment_run, tmp_path):
+    """Issue 45: one title line, the figures in a collapsed "About the models", the tab bar within
+    130 px of the top of a 1280x800 window."""
+    if not os.path.exists(browser.CHROMIUM):
+        pytest.skip(reason=f"Chromium is not installed at {browser.CHROMIUM} (CI installs it: apt-get install chromium)")
+    seen = browser.first_screen(server, str(tmp_path))
+    assert seen["tabs_top"] <= 130 and not seen["table_shown_closed"], seen
+    metrics = textlstm.load_sentiment(sentiment_run).metrics
+    tested = next(iter(metrics["evaluation"].values())) if metrics.get("evaluation") else metrics["test"]
+    assert f"{tested['accuracy']:.1%}" in seen["table"] and "nats/char" in seen["table"]
+
+
 def test_real_browser_inside_the_lstm(server, charlm_run, tmp_path):
     if not os.path.exists(browser.CHROMIUM):
         pytest.skip(reason=f"Chromium is not installed at {browser.CHROMIUM} (CI installs it: apt-get install chromium)")
@@ -138,7 +150,7 @@ def test_real_browser_inside_the_lstm(server, charlm_run, tmp_path):
 @pytest.mark.slow
 def test_load_benchmark_script_32_clients(tmp_path):
     """benchmarks/load_test.py on the shipped models, shortened to 10 s: no failed request, and
-    the server's memory after the run within 10% of after warm-up (the script exits 1 otherwise)."""
+    the server's memory after the run within 5% of after warm-up (the script exits 1 otherwise)."""
     import subprocess
     import sys
 
@@ -147,7 +159,8 @@ def test_load_benchmark_script_32_clients(tmp_path):
     r = subprocess.run([sys.executable, repo_path("benchmarks", "load_test.py"), "--clients", "32",
                         "--seconds", "10", "--length", "100"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    assert "| all |" in r.stdout and "| 0 |" in r.stdout.split("| all |")[1].split("\n")[0]
+    (line,) = [line for line in r.stdout.splitlines() if line.startswith("| this |")]
+    assert " 0 of " in line and "machine: " in r.stdout
 
 
 def test_trace_endpoint_colours_the_text_and_refuses_bad_input(client, charlm_run, sentiment_run):
@@ -212,9 +225,10 @@ def test_the_app_is_warm_before_its_first_visitor(sentiment_run, charlm_run):
     functions = {"explain": classifier._explainers["gradients"]._attribute, "vectorize": classifier._vectorize,
                  "start": generator.sampler.start, "sample_rows": generator.sampler.sample_rows,
                  "decode": generator.sampler.decode, "character trace": generator._tracer._run,
-                 "word trace": classifier._tracer._run, "probabilities": classifier._ids_forward}
+                 "word trace": classifier._tracer._run}
     before = {name: f.experimental_get_tracing_count() for name, f in functions.items()}
     assert min(before.values()) >= 1, before
+    assert classifier._ids_forward.experimental_get_tracing_count() == 0  # /classify answers from its one pass
     probabilities, _ = sentiment_tab.explainer(classifier)("Not a bad film at all. I was never bored.")
     text = "".join(batching.GenerationBatcher(generator).stream("JULIET:", generation_params(200, 1.0, 5, 0.9, 7)))
     generator.trace(inside_tab.PASSAGE)
@@ -224,7 +238,7 @@ def test_the_app_is_warm_before_its_first_visitor(sentiment_run, charlm_run):
     assert {name: f.experimental_get_tracing_count() for name, f in functions.items()} == before
 
 
-def test_header_names_the_datasets_the_sentiment_model_learned_from():
+def test_about_the_models_names_the_datasets_the_sentiment_model_learned_from():
     from textlstm.config import SentimentConfig, config_from_dict
     from textlstm.webapp import _training_data
 
