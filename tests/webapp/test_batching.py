@@ -82,3 +82,38 @@ def test_an_abandoned_stream_leaves_the_others_running(charlm_run):
     left.close()  # the client pressed Stop
     text = "".join(batcher.stream("JULIET:", generation_params(30, 0.8, 0, 1.0, 2)))
     assert text == generator.generate("JULIET:", length=30, temperature=0.8, seed=2)
+
+
+class CountingSampler:
+    """The batcher's sampler, counting the rows of each sampling call."""
+
+    def __init__(self, sampler):
+        self.sampler, self.rows = sampler, []
+
+    def __getattr__(self, name):
+        return getattr(self.sampler, name)
+
+    def sample_rows(self, states, logits, *settings):
+        self.rows.append(int(logits.shape[0]))
+        return self.sampler.sample_rows(states, logits, *settings)
+
+
+def test_a_request_joins_a_running_loop_and_the_first_leaves_it(charlm_run):
+    """Continuous batching: a stream that arrives while another is being written joins its loop at
+    the next chunk (one call carries both rows); the first leaves when its client stops; each text
+    is the one it would get alone."""
+    generator = textlstm.load_generator(charlm_run)
+    batcher = GenerationBatcher(generator, chunk=2)
+    batcher.sampler = counting = CountingSampler(batcher.sampler)
+    first = batcher.stream("ROMEO:", generation_params(2000, 0.8, 0, 1.0, 1))
+    written = next(first)  # the first request is running
+    joined = "".join(batcher.stream("JULIET:", generation_params(30, 0.9, 5, 0.95, 2)))
+    assert joined == generator.generate("JULIET:", length=30, temperature=0.9, top_k=5, top_p=0.95, seed=2)
+    assert counting.rows[0] == 1 and 2 in counting.rows  # alone, then the two rows in one call
+    written += next(first)
+    first.close()  # Stop: the row leaves at the next chunk
+    alone = generator.generate("ROMEO:", length=2000, temperature=0.8, seed=1)
+    assert alone.startswith(written) and len(written) >= 4
+    assert "".join(batcher.stream("NURSE:", generation_params(8, 0.8, 0, 1.0, 3))) == generator.generate(
+        "NURSE:", length=8, temperature=0.8, seed=3)
+    assert counting.rows[-1] == 1  # four chunks later the stopped row is long gone: the last call is NURSE's alone
