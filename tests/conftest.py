@@ -176,3 +176,40 @@ def exports(tmp_path_factory, sentiment_run, charlm_run):
         "sentiment": saved_model.export(sentiment_run, str(base / "imdb_sentiment")),
         "generator": saved_model.export(charlm_run, str(base / "shakespeare_char")),
     }
+
+
+# Restaurant sentences by aspect: each class has words of its own, the rest is shared filler.
+ASPECTS = {
+    "ambience": ["cosy room", "loud music", "dim lights", "lovely terrace", "noisy hall"],
+    "anecdotes": ["my birthday", "our anniversary", "a first date", "my sister visited", "after the match"],
+    "food": ["tasty pasta", "fresh bread", "spicy curry", "bland soup", "crisp pizza"],
+    "price": ["cheap bill", "pricey wine", "fair cost", "expensive menu", "good value"],
+    "service": ["rude waiter", "quick staff", "slow waiter", "kind staff", "attentive host"],
+}
+FILLER = ["we went there and", "honestly the", "on friday the", "i think the", "last week the"]
+ASPECT_TEXTS = {"ambience": "a cosy room with dim lights", "anecdotes": "we went for my birthday",
+                "food": "the pasta was tasty and fresh", "price": "the bill was cheap, good value",
+                "service": "the waiter was rude and slow"}
+
+
+def aspect_rows(classes, per_class=14, seed=0):
+    """[(text, aspect)] with `per_class` texts of each of `classes`, shuffled."""
+    rng = random.Random(seed)
+    rows = [(f"{rng.choice(FILLER)} {rng.choice(ASPECTS[c])} {rng.choice(ASPECTS[c])}", c)
+            for c in classes for _ in range(per_class)]
+    rng.shuffle(rows)
+    return rows
+
+
+def tensorflow_only(script, path, texts, cwd):
+    """Runs `script` (reads a SavedModel at argv[1], texts as JSON at argv[2], prints a JSON line) in a
+    fresh Python that imports TensorFlow alone, from `cwd`, without PYTHONPATH -> that JSON."""
+    import json
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    r = subprocess.run([sys.executable, "-c", script, path, json.dumps(texts)], cwd=cwd, env=env,
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import NEUTRAL, THREE_WAY, free_port
+from conftest import NEUTRAL, THREE_WAY, free_port, tensorflow_only
 
 import textlstm
 from textlstm.cli import main
@@ -166,11 +166,7 @@ def test_saved_model_in_a_tensorflow_only_process(sentiment3_run, classifier, tm
     from textlstm.export import saved_model
 
     path = saved_model.export(sentiment3_run, str(tmp_path / "three_way"))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    r = subprocess.run([sys.executable, "-c", TF_ONLY, path, json.dumps(TEXTS)], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=180)
-    assert r.returncode == 0, r.stderr[-3000:]
-    result = json.loads(r.stdout.strip().splitlines()[-1])
+    result = tensorflow_only(TF_ONLY, path, TEXTS, tmp_path)
     assert result["outputs"] == ["label", "positive_probability", "probabilities"]
     labels = result["labels"]["labels"] if isinstance(result["labels"], dict) else result["labels"]
     assert labels == THREE_WAY and result["label"] == EXPECTED

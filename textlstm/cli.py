@@ -227,13 +227,15 @@ def cmd_predict(args):
     model = (ExportedModel if is_export(args.run_dir) else SentimentClassifier).load(args.run_dir)
     names = model.labels
     p = model.class_probabilities(texts)  # (N, C)
-    decided, _ = label_rule.decide(p, names)
-    for text, label, positive, row in zip(texts, decided, label_rule.positive_probability(p, names), p):
+    decided, confidence = label_rule.decide(p, names)
+    polar = label_rule.has_polarity(names)  # classes of your own (topics, reasons) have no P(positive)
+    shown = label_rule.positive_probability(p, names) if polar else confidence  # the second column
+    for text, label, value, row in zip(texts, decided, shown, p):
         if args.json:
-            print(json.dumps({"text": text, "label": label, "probabilities": label_rule.as_dict(row, names),
-                              "positive_probability": float(positive)}))
+            answer = {"text": text, "label": label, "probabilities": label_rule.as_dict(row, names)}
+            print(json.dumps({**answer, "positive_probability": float(value)} if polar else answer))
         else:
-            print(f"{label}\t{positive:.4f}\t{text[:80]}")
+            print(f"{label}\t{value:.4f}\t{text[:80]}")
 
 
 def cmd_generate(args):

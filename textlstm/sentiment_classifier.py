@@ -1,6 +1,7 @@
 """Python API for the sentiment model: raw strings in, label and probability out."""
 
 import dataclasses
+from typing import Optional
 
 from textlstm import artifacts
 from textlstm.data import labels as label_rule
@@ -13,7 +14,8 @@ from textlstm.models.sentiment_predictor import SentimentPredictor
 @dataclasses.dataclass(frozen=True)
 class SentimentPrediction:
     label: str  # the class of the largest probability: "negative", "neutral" or "positive" for english_sentiment
-    positive_probability: float  # P(positive | negative or positive) in [0, 1] (data/labels.py)
+    # P(positive | negative or positive) in [0, 1] (data/labels.py); None for classes of your own (topics, ...)
+    positive_probability: Optional[float]
     probabilities: dict = dataclasses.field(default=None, compare=False)  # {label: probability}, in the model's order
 
     @property
@@ -38,8 +40,9 @@ class SentimentClassifier(SentimentPredictor):
 
     def fine_tune(self, texts, labels, out=None, epochs=None, validation_split=None, new_words=None, callbacks=None,
                   **overrides):
-        """A new SentimentClassifier trained from this one on your labelled texts (at least 20, two
-        classes in any spelling: sorted, the second is "positive"), with the small-data recipe: the
+        """A new SentimentClassifier trained from this one on your labelled texts (at least 20, two or
+        more classes in any spelling, each with at least 2 texts: they become the model's labels, sorted,
+        numbers by value, words alphabetically), with the small-data recipe: the
         held-out `validation_split` (default 0.2) picks the epoch and refits the calibration; a new
         head learns at 3e-3, the embedding and LSTMs at 0.3 of that. `new_words` (default 500; 0: none)
         frequent new words join the vocabulary. The run folder is `out` (default: a temporary one);
@@ -70,14 +73,16 @@ class SentimentClassifier(SentimentPredictor):
     def _predictions(self, rows):
         """Class rows (N, C) -> [SentimentPrediction]: the label, P(positive) and every probability."""
         names, _ = label_rule.decide(rows, self.labels)
-        positive = label_rule.positive_probability(rows, self.labels)
-        return [SentimentPrediction(name, float(q), label_rule.as_dict(row, self.labels))
+        positive = (label_rule.positive_probability(rows, self.labels).tolist() if label_rule.has_polarity(self.labels)
+                    else [None] * len(rows))
+        return [SentimentPrediction(name, q, label_rule.as_dict(row, self.labels))
                 for name, q, row in zip(names, positive, rows)]
 
     def explain(self, texts, method="gradients"):
         """Which words pushed the decision: (P(positive), [(piece, score or None), ...]) for a string,
         a list of them for a list. The pieces are the text's words and spaces, in order; scores are
-        scaled so the strongest word is ±1, positive towards "positive"; None: not read. method:
+        scaled so the strongest word is ±1, positive towards "positive" (with classes of your own:
+        towards the answer, and P(positive) is None); None: not read. method:
         "gradients" (integrated gradients, one batched pass), "occlusion" (a pass per word) or
         "pooling" (the steps the pooled features came from, weighted by their part in the decision)."""
         items, single = check_texts(texts)

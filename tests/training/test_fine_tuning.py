@@ -154,8 +154,10 @@ def test_cli_fine_tunes_from_a_table_file(sentiment_run, tmp_path, cli_env):
 
 @pytest.mark.parametrize("texts, labels, words", [
     (TEXTS[:10], LABELS[:10], ["10 examples", "at least 20"]),
-    (TEXTS, ["positive"] * 32, ["exactly 2 classes", "found 1"]),
-    (TEXTS, ["a", "b", "c", "d"] * 8, ["exactly 2 classes", "found 4"]),
+    (TEXTS, ["positive"] * 32, ["at least 2 classes", "found 1"]),
+    (TEXTS, ["a"] * 31 + ["b"], ["only 1 example of class 'b'", "at least 2"]),
+    (TEXTS, [f"class {i}" for i in range(32)], ["32 classes for 32 examples", "too many classes"]),
+    (TEXTS, ["a"] * 16 + [""] * 16, ["an empty label"]),
     (TEXTS, LABELS[:5], ["as long as texts"]),
     ("one text", LABELS, ["texts must be a list of strings"]),
     ([*TEXTS[:18], "!!!", "   "], LABELS[:20], ["18 examples with a word"]),  # texts without a word don't count

@@ -7,7 +7,7 @@ import time
 
 import browser
 import pytest
-from conftest import free_port, make_play
+from conftest import ASPECTS, aspect_rows, free_port, make_play
 
 import textlstm
 from textlstm.webapp import fine_tune_job, fine_tune_tab
@@ -82,11 +82,29 @@ def test_fine_tune_try_and_save_a_classifier(tab_server, gadgets, sentiment_run)
         saved = textlstm.load_sentiment("gadgets")
     finally:
         del os.environ["TEXTLSTM_MODELS"]
-    assert saved.predict("a superb gizmo").label == "positive" and saved.config.base_model == os.path.abspath(sentiment_run)
+    assert saved.predict("a superb gizmo").label == "good" and saved.config.base_model == os.path.abspath(sentiment_run)
     with pytest.raises(Exception, match="name 'gadgets' is taken; choose another"):
         client.predict("gadgets", api_name="/save_tuned_sentiment")
     with pytest.raises(Exception, match="name must be 1 to 64 letters"):
         client.predict("../escape", api_name="/save_tuned_sentiment")
+
+
+@pytest.mark.parametrize("classes", [["food", "price", "service"], sorted(ASPECTS)])
+def test_classes_of_the_visitors_own_figures_per_class_and_a_confusion_matrix(tab_server, tmp_path, classes):
+    """Three or five labels of the visitor's own: the tuned model answers in them, the comparison gives
+    accuracy and macro-F1, recall per class and the confusion matrix (the base answers other classes:
+    no "before" figures to compare, and none invented)."""
+    from gradio_client import handle_file
+
+    upload = write_table(tmp_path / "aspects.csv", aspect_rows(classes))
+    client = new_client(tab_server[0])
+    status, comparison, examples = client.predict(handle_file(upload), 4, 0, api_name="/fine_tune_sentiment")
+    assert status.startswith("Done") and "macro-F1" in comparison and "before: " not in comparison
+    assert all(f"| {c} |" in comparison for c in classes)  # a recall row and a matrix row per class
+    assert "| true \\ answered | " + " | ".join(classes) + " |" in comparison
+    assert {r[1] for r in examples["data"]} <= set(classes) and all(r[3].split()[0] in classes for r in examples["data"])
+    _, after = client.predict("the pasta was tasty", api_name="/classify_tuned")
+    assert {c["label"] for c in after["confidences"]} == set(classes) and after["label"] in classes
 
 
 def test_each_visitor_has_their_own_model(tab_server):
@@ -108,7 +126,7 @@ def test_bad_uploads_get_one_sentence_and_start_nothing(tab_server, gadgets, tmp
     short.write_text("To be or not to be.", encoding="utf-8")
     cases = [
         ("/fine_tune_sentiment", (handle_file(str(big)), 6, 0), "table must be a file of at most 1 MB, got 1.1 MB"),
-        ("/fine_tune_sentiment", (handle_file(one_class), 6, 0), "exactly 2 classes"),
+        ("/fine_tune_sentiment", (handle_file(one_class), 6, 0), "at least 2 classes"),
         ("/fine_tune_sentiment", (handle_file(few), 6, 0), "training needs at least 20"),
         ("/fine_tune_sentiment", (None, 6, 0), "table must be an uploaded file"),
         ("/fine_tune_sentiment", (handle_file(gadgets), 0, 0), "epochs must be an integer from 1 to 50, got 0"),
@@ -196,6 +214,9 @@ def test_real_browser_fine_tune_tab(tab_server, gadgets, tmp_path):
     assert "held-out slice" in seen["comparison"] and seen["rows"] >= 1
     assert seen["after"] in ("good", "bad")
     assert os.path.getsize(seen["screenshot"]) > 10_000
+    aspects = write_table(tmp_path / "aspects.csv", aspect_rows(sorted(ASPECTS)))  # five classes of one's own
+    seen = browser.drive_fine_tune_tab(tab_server[0], str(tmp_path), aspects)
+    assert "held-out slice" in seen["comparison"] and seen["after"] in ASPECTS
 
 
 def test_tuned_models_are_bounded_and_deleted_with_their_visitors(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ more kind of source (directory.py). Texts come as people type them: Penn-Treeban
 restored where a source has them.
 """
 
+import dataclasses
 from typing import Optional
 
 import tensorflow as tf
@@ -96,6 +97,19 @@ def source_unlabelled_texts(source: DataSource, data_dir=None):
         return None
     builder = catalog.prepared_builder(source.dataset, catalog.resolve_data_dir(data_dir))
     return catalog.load_split(builder, source.unlabelled_split).map(lambda ex: _text(source, ex))
+
+
+def with_data_labels(config):
+    """The config with the classes its data names: a table's (table.py: sorted, numbers by value), or a
+    fine-tuning directory's class folders (alphabetical); other configs keep their `labels`. A user's
+    labels are the model's: its answers are spelled as the data spells them."""
+    if config.table_file:
+        names = table.class_names(*table.read_table(config.table_file), where=f"table file {config.table_file}")
+    elif config.directory and config.base_model:
+        names = directory.class_folders(config.directory)
+    else:
+        return config
+    return dataclasses.replace(config, labels=names)
 
 
 def labelled_sets(config, data_dir=None) -> list:

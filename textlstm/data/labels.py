@@ -12,7 +12,10 @@ into (N, C) rows that sum to 1; everything else reads those rows:
                 two-class P(positive) of exactly 0.5 is "negative", as it always was)
     confidence  that largest probability
     positive_probability  P(positive | negative or positive): a two-class model's own
-                P(positive); a model with more classes renormalised over those two
+                P(positive) (its second class counts as positive); a model with more
+                classes renormalised over those two. A model whose classes are a user's
+                own (topics, reasons: three or more, without negative and positive) has
+                none (`has_polarity`): its surfaces leave it out
 
 The *_tensor functions are the same rules in TensorFlow core ops (training steps, exported
 graphs); they import TensorFlow when called, so the LiteRT host reads this module without it.
@@ -50,10 +53,23 @@ def decide(probabilities, labels=SENTIMENT_LABELS) -> tuple:
     return [labels[i] for i in ids], rows[np.arange(len(rows)), ids]
 
 
+def has_polarity(labels) -> bool:
+    """Whether P(positive | negative or positive) means something for these classes: two classes
+    (the second counts as positive), or classes that include negative and positive."""
+    return len(labels) == 2 or set(SENTIMENT_LABELS) <= set(labels)
+
+
+def check_polarity(labels) -> None:
+    if not has_polarity(labels):
+        raise TextLSTMError(f"a model answering {', '.join(labels)} has no positive probability (its classes "
+                            "are not negative and positive): read its class probabilities")
+
+
 def positive_probability(probabilities, labels=SENTIMENT_LABELS) -> np.ndarray:
     """(N,) P(positive | negative or positive); a two-class model's second class counts as positive."""
     rows = class_probabilities(probabilities)
     check_width(rows.shape[-1], labels)
+    check_polarity(labels)
     if len(labels) == 2:
         return rows[:, 1]
     negative, positive = (rows[:, list(labels).index(name)] for name in SENTIMENT_LABELS)
@@ -83,9 +99,8 @@ def class_probability_tensor(outputs: "tf.Tensor") -> "tf.Tensor":
 
 def positive_probability_tensor(outputs: "tf.Tensor", labels=SENTIMENT_LABELS) -> "tf.Tensor":
     """positive_probability in TensorFlow core ops: (B, 1) or (B, C) -> (B,)."""
-    import tensorflow as tf
-
     rows = class_probability_tensor(outputs)  # (B, C)
+    check_polarity(labels)
     if len(labels) == 2:
         return rows[:, 1]
     negative, positive = (rows[:, list(labels).index(name)] for name in SENTIMENT_LABELS)

@@ -1,9 +1,10 @@
 """Labelled texts a person has at hand: a CSV or TSV file of `text,label` rows, or two Python lists.
 
-Labels are two classes in any spelling ("negative"/"positive", 0/1, "bad"/"good"): sorted, the
-first is label 0 and the second label 1, the rule `directory.py` applies to class folders. A
-held-out slice (`validation_fraction`, stratified, seeded) picks the best epoch and refits the
-calibration; there is no test split. Every refusal is one sentence naming the file or parameter.
+Labels are two or more classes in any spelling ("negative"/"positive", 0/1, "food"/"price"/
+"service"): sorted (numbers by value, words alphabetically), they are the model's classes in output
+order, label 0 first. A held-out slice (`validation_fraction`, stratified, seeded) picks the best
+epoch and refits the calibration; there is no test split. Every refusal is one sentence naming the
+file or parameter.
 """
 
 import csv
@@ -16,6 +17,7 @@ from textlstm.errors import TextLSTMError
 from textlstm.text.rules import has_word
 
 MIN_EXAMPLES = 20  # fewer leave one or two texts per class to hold out: no early stopping to speak of
+MIN_PER_CLASS = 2  # one to train on and one to hold out, at the very least
 MAX_TABLE_BYTES = 50_000_000  # a table larger than this is not "your few hundred examples"
 
 
@@ -49,13 +51,15 @@ def read_table(path):
 
 
 def label_ids(labels, where="labels"):
-    """Two classes in any spelling -> (int ids 0/1, [class of 0, class of 1]); else one clear error."""
+    """Two or more classes in any spelling -> (int ids, [class of 0, class of 1, ...]); else one clear error."""
     names = sorted({str(label).strip() for label in labels}, key=_natural)
-    if len(names) != 2:
-        shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
-        raise TextLSTMError(f"{where} must hold exactly 2 classes (e.g. negative and positive), found "
-                            f"{len(names)}: {shown}")
-    return [names.index(str(label).strip()) for label in labels], names
+    if "" in names:
+        raise TextLSTMError(f"{where} has an empty label; every text needs its class")
+    if len(names) < 2:
+        raise TextLSTMError(f"{where} must hold at least 2 classes, found {len(names)}: "
+                            f"{', '.join(repr(n) for n in names)}")
+    index = {name: i for i, name in enumerate(names)}
+    return [index[str(label).strip()] for label in labels], names
 
 
 def _natural(name):
@@ -73,7 +77,7 @@ def _with_words(texts, labels):
 
 
 def class_names(texts, labels, where="labels"):
-    """[class of label 0, class of label 1] as the training rows spell them (texts without a word left out)."""
+    """[class of label 0, class of label 1, ...] as the training rows spell them (texts without a word left out)."""
     return label_ids(_with_words(texts, labels)[1], where)[1]
 
 
@@ -82,17 +86,21 @@ def labelled_splits(texts, labels, validation_fraction, seed, where="labels"):
     if len(texts) != len(labels):
         raise TextLSTMError(f"texts and labels must have the same length, got {len(texts)} and {len(labels)}")
     texts, labels = _with_words(texts, labels)
-    ids, _ = label_ids(labels, where)
+    ids, names = label_ids(labels, where)
     if len(texts) < MIN_EXAMPLES:
         raise TextLSTMError(f"{where} has {len(texts)} examples with a word; training needs at least {MIN_EXAMPLES}")
+    if len(texts) < MIN_PER_CLASS * len(names):
+        raise TextLSTMError(f"{where} has {len(names)} classes for {len(texts)} examples: too many classes for the "
+                            f"data, every class needs at least {MIN_PER_CLASS} examples")
     rng = random.Random(seed)
     train, validation = [], []
-    for label in (0, 1):
+    for label, name in enumerate(names):
         members = [i for i, y in enumerate(ids) if y == label]
         rng.shuffle(members)
         held = max(1, round(len(members) * validation_fraction))
         if len(members) - held < 1:
-            raise TextLSTMError(f"{where} has only {len(members)} example(s) of one class; at least 2 are needed")
+            raise TextLSTMError(f"{where} has only {len(members)} example of class {name!r}; every class needs "
+                                f"at least {MIN_PER_CLASS} (one to train on, one to hold out)")
         validation += members[:held]
         train += members[held:]
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from textlstm import input_checks, presets
 from textlstm.artifacts import EXPORT_LABELS_FILE, read_json
-from textlstm.data.labels import SENTIMENT_LABELS, class_probabilities
+from textlstm.data.labels import SENTIMENT_LABELS, check_polarity, class_probabilities
 from textlstm.errors import TextLSTMError
 from textlstm.loading import first_line
 
@@ -65,6 +65,7 @@ class ExportedModel:
 
     def predict_proba(self, texts) -> np.ndarray:
         """P(positive | negative or positive) for each text, shape (N,) float32, via serving_default."""
+        check_polarity(self.labels)  # classes of a user's own have none
         return self._classify(texts)["positive_probability"].numpy()
 
     def class_probabilities(self, texts) -> np.ndarray:

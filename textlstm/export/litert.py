@@ -157,7 +157,7 @@ def _export_classifier(folder, config, tmp, variants):
                 "sequence_length": config.sequence_length, "labels": labels,
                 "inputs": {"token_ids": f"int32 (1, {config.sequence_length}), right-padded with 0"},
                 "outputs": {"probabilities": f"float32 (1, {len(labels)}), in the order of labels",
-                            "positive_probability": "float32 (1, 1)"}}
+                            **({"positive_probability": "float32 (1, 1)"} if label_rule.has_polarity(labels) else {})}}
     reference = label_rule.class_probabilities(end_to_end(tf.constant(PROBE_REVIEWS), training=False).numpy())
 
     def check(variant):

@@ -139,7 +139,9 @@ def sentiment_classify(end_to_end, config, labels=label_rule.SENTIMENT_LABELS) -
             member = tf.matmul(mean, head[2][0]) + head[2][1]  # (1, C)
             logits = tf.matmul(tf.concat([logits, member], axis=-1), head[3][0]) + head[3][1]  # (1, C)
         outputs = tf.sigmoid(logits) if logits.shape[-1] == 1 else tf.nn.softmax(logits)
-        return {"probabilities": label_rule.class_probability_tensor(outputs),  # (1, C)
-                "positive_probability": label_rule.positive_probability_tensor(outputs, labels)[:, None]}  # (1, 1)
+        answer = {"probabilities": label_rule.class_probability_tensor(outputs)}  # (1, C)
+        if label_rule.has_polarity(labels):  # classes of a user's own have none
+            answer["positive_probability"] = label_rule.positive_probability_tensor(outputs, labels)[:, None]  # (1, 1)
+        return answer
 
     return classify.get_concrete_function()

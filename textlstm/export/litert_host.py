@@ -20,7 +20,8 @@ import os
 import numpy as np
 
 from textlstm import artifacts, input_checks
-from textlstm.data.labels import SENTIMENT_LABELS, as_dict, class_probabilities, decide, positive_probability
+from textlstm.data.labels import (SENTIMENT_LABELS, as_dict, check_polarity, class_probabilities, decide,
+                                  positive_probability)
 from textlstm.errors import TextLSTMError
 from textlstm.text.python_tokenizer import WordTokenizer
 
@@ -171,6 +172,7 @@ class LiteRTClassifier:
 
     def probability(self, ids) -> float:
         """Token ids (L,) int32, right-padded -> P(positive | negative or positive)."""
+        check_polarity(self.labels)  # classes of a user's own have none
         return float(self.outputs(ids)["positive_probability"][0, 0])
 
     def class_probabilities(self, texts) -> np.ndarray:

@@ -59,9 +59,11 @@ def _sentiment_archive(folder):
         with tf.control_dependencies(_text_checks(text, "text", allow_blank=False)):
             text = tf.identity(text)
         outputs = model(text, training=False)  # (B, 1) or (B, C)
-        return {"probabilities": label_rule.class_probability_tensor(outputs),  # (B, C); the rules of data/labels.py
-                "label": label_rule.label_tensor(outputs, labels),  # (B,)
-                "positive_probability": label_rule.positive_probability_tensor(outputs, labels)}  # (B,)
+        answer = {"probabilities": label_rule.class_probability_tensor(outputs),  # (B, C); the rules of data/labels.py
+                  "label": label_rule.label_tensor(outputs, labels)}  # (B,)
+        if label_rule.has_polarity(labels):  # classes of a user's own have none
+            answer["positive_probability"] = label_rule.positive_probability_tensor(outputs, labels)  # (B,)
+        return answer
 
     archive.add_endpoint("serving_default", serving_default)
     requests = [("serving_default", {"text": tf.constant(WARMUP_REVIEWS)})]

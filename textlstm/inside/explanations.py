@@ -55,15 +55,22 @@ def strongest(pieces) -> float:
 
 
 def _targets(labels):
-    """(explained(outputs) -> (B,), scale floor) for a model's labels: P(positive), or the polarity."""
+    """(explained(outputs, answered) -> (B,), scale floor) for a model's labels: P(positive), the
+    polarity, or, for classes of a user's own, the probability of the class each text was answered
+    (answered: (B,) int class ids)."""
     if len(labels) == 2:
-        def probability(out):  # (B, 1) -> (B,)
+        def probability(out, answered):  # (B, 1) -> (B,)
             return out[:, 0]
 
         return probability, 1e-6
+    if not label_rule.has_polarity(labels):
+        def answer(out, answered):  # (B, C) -> (B,) P(the answer)
+            return tf.gather(out, answered, batch_dims=1)
+
+        return answer, STRONG_WORD
     negative, positive = (list(labels).index(name) for name in label_rule.SENTIMENT_LABELS)
 
-    def polarity(out):  # (B, C) -> (B,) P(positive) - P(negative)
+    def polarity(out, answered):  # (B, C) -> (B,) P(positive) - P(negative)
         return out[:, positive] - out[:, negative]
 
     return polarity, STRONG_WORD
@@ -93,7 +100,10 @@ def _pieces(texts, token_scores, window, floor=1e-6):
 
 
 def with_positive_probability(classifier, rows, pieces):
-    """(class rows (N, C), pieces) -> [(P(positive | negative or positive), pieces)]: what `explain` returns."""
+    """(class rows (N, C), pieces) -> [(P(positive | negative or positive), pieces)]: what `explain` returns
+    (None for classes of a user's own)."""
+    if not label_rule.has_polarity(classifier.labels):
+        return [(None, each) for each in pieces]
     return [(float(p), each) for p, each in zip(label_rule.positive_probability(rows, classifier.labels), pieces)]
 
 
@@ -189,16 +199,18 @@ class IntegratedGradients:
             sequence, states = lstm_math.stack_forward(net, config, path, tf.repeat(mask, steps, axis=0))  # (R, T, D)
             grams = _gram_vectors(net, config, ids)  # (B, 2T, C) or None: the n-gram member's inputs, same path
             watched = [sequence] + ([along(grams, batch)] if grams is not None else [])
+            answer = net(ids, training=False)  # the answer: the model's own layers on the text itself
+            answered = tf.repeat(tf.argmax(answer, axis=-1, output_type=tf.int32), steps)  # (R,)
             with tf.GradientTape() as tape:
                 tape.watch(watched)
                 out = head([rows, *watched], training=False)  # (R, 1) or (R, C)
-                f = explained(out)  # (R,)
+                f = explained(out, answered)  # (R,)
             gradients = tape.gradient(f, watched)
             d_path = lstm_math.stack_backward(net, config, states, gradients[0])  # (R, T, E)
             scores = mean_gradient(vectors, d_path, batch)  # (B, T)
             if grams is not None:
                 scores += ngram_member.token_scores(mean_gradient(grams, gradients[1], batch), length)
-            return net(ids, training=False), scores  # the answer: the model's own layers on the text itself
+            return answer, scores
 
         self._attribute = tf.function(attribute, jit_compile=True, reduce_retracing=True)
 
@@ -232,8 +244,9 @@ class PooledAccount:
         _pooled(config)
         net = classifier.variable_length_model()
         embedding, head = net.get_layer("embedding"), _head(net, config)
-        polar = [list(classifier.labels).index(name) for name in label_rule.SENTIMENT_LABELS] if len(
-            classifier.labels) > 2 else None
+        labels = classifier.labels
+        polar = ([labels.index(name) for name in label_rule.SENTIMENT_LABELS] if len(labels) > 2
+                 and label_rule.has_polarity(labels) else None)
 
         def account(ids):  # (B, T) int32 -> step scores (B, T)
             mask = tf.cast(ids != 0, tf.float32)  # (B, T)
@@ -243,8 +256,11 @@ class PooledAccount:
             with tf.GradientTape() as tape:
                 tape.watch(watched)
                 out = head([ids, *watched], training=False)  # (B, 1) or (B, C)
-                if polar is None:
+                if len(labels) == 2:
                     log_odds = _log(out[:, 0]) - _log(1.0 - out[:, 0])  # (B,)
+                elif polar is None:  # classes of a user's own: log P(answer) / (1 - P(answer))
+                    p = tf.reduce_max(out, axis=-1)
+                    log_odds = _log(p) - _log(1.0 - p)
                 else:  # log P(positive) / P(negative)
                     log_odds = _log(out[:, polar[1]]) - _log(out[:, polar[0]])
             gradients = tape.gradient(log_odds, watched)
@@ -261,10 +277,13 @@ class PooledAccount:
         return self.classifier.class_probabilities(texts), _pieces(texts, scores.numpy(), window)
 
 
-def _occlusion_value(classifier, rows) -> np.ndarray:
-    """(N,) what occlusion explains, from class rows (N, C): P(positive), or P(positive) - P(negative)."""
+def _occlusion_value(classifier, rows, answered) -> np.ndarray:
+    """(N,) what occlusion explains, from class rows (N, C): P(positive), P(positive) - P(negative),
+    or, for classes of a user's own, P(answered) (the class the whole text was answered)."""
     if len(classifier.labels) == 2:
         return rows[:, 1]
+    if not label_rule.has_polarity(classifier.labels):
+        return rows[:, answered]
     negative, positive = (list(classifier.labels).index(name) for name in label_rule.SENTIMENT_LABELS)
     return rows[:, positive] - rows[:, negative]
 
@@ -277,12 +296,16 @@ def occlusion(classifier, text: str):
     variants = ["".join(p for j, p in enumerate(pieces) if j != i) for i in readable]
     scored = [k for k, v in enumerate(variants) if has_word(v)]
     row = classifier.class_probabilities([text])[0]
+    answered = int(np.argmax(row))
     _, floor = _targets(classifier.labels)
-    occluded = np.full(len(variants), 0.5 if len(classifier.labels) == 2 else 0.0)
+    nothing = 0.5 if len(classifier.labels) == 2 else 1.0 / len(row) if not label_rule.has_polarity(
+        classifier.labels) else 0.0  # what a text with no word left says: no side, no class
+    occluded = np.full(len(variants), nothing)
     for start in range(0, len(scored), OCCLUSION_BATCH):
         batch = scored[start : start + OCCLUSION_BATCH]
-        occluded[batch] = _occlusion_value(classifier, classifier.class_probabilities([variants[k] for k in batch]))
-    base = _occlusion_value(classifier, row[None])[0]
+        occluded[batch] = _occlusion_value(classifier, classifier.class_probabilities([variants[k] for k in batch]),
+                                           answered)
+    base = _occlusion_value(classifier, row[None], answered)[0]
     return row, _scaled(pieces, token_piece, base - occluded, classifier.config.sequence_length, floor)
 
 

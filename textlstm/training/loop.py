@@ -54,6 +54,7 @@ def train(config, run_dir, data_dir=None, device="auto", strategy=None, verbose=
         checkpoints.remove_leftovers(run_dir)
     keras.utils.set_random_seed(config.seed)
     task = TASKS[config.kind](config, data_dir)
+    config = task.config  # as the task resolved it (a table run's labels are its table's classes)
     policy = distribution.mixed_precision_policy(strategy)
     keras.mixed_precision.set_global_policy(policy)
     global_batch = config.batch_size

@@ -14,7 +14,6 @@ for a member trained on its own).
 """
 
 import keras
-import numpy as np
 
 from textlstm.models import ngram_member, sentiment_model
 from textlstm.training import calibration

@@ -27,6 +27,7 @@ class SentimentTask(Task):
     unit = "reviews"
 
     def __init__(self, config, data_dir=None):
+        config = labelled.with_data_labels(config)  # a table's classes are the model's (loop saves task.config)
         super().__init__(config, data_dir)
         self.sets = labelled.labelled_sets(config, data_dir)  # [(DataSource, {"train", "validation", "test"})]
         self.train_texts = _concatenate([split["train"].map(lambda text, label: text) for _, split in self.sets])
@@ -175,7 +176,7 @@ class SentimentTask(Task):
                         for s, split in self.sets if split["validation"] is not None]
             metrics["fine_tuning"] = {"base_model": self.base.folder}
             base_labels = list(self.base.config.labels)
-            if base_labels == list(labels):
+            if base_labels == list(labels) or len(base_labels) == len(labels) == 2:  # two classes: in their order
                 metrics["fine_tuning"]["held_out_before"] = evaluation.evaluate_sets(
                     self.base.end_to_end, held_out, labels=labels)["evaluation"]
             elif len(labels) == 2 and set(label_rule.SENTIMENT_LABELS) <= set(base_labels):  # a three-way base

@@ -71,13 +71,8 @@ def fine_tune_generator(base, text, out=None, callbacks=None, from_scratch=False
     return out
 
 
-def class_names(table_file):
-    """[class of label 0, class of label 1] of a table file, as its rows spell them."""
-    return table.class_names(*table.read_table(table_file))
-
-
 def held_out_slice(config):
-    """(texts, label ids, [class of 0, class of 1]) of a table run's held-out slice: the texts its
+    """(texts, label ids, [class of 0, class of 1, ...]) of a table run's held-out slice: the texts its
     metrics.json["fine_tuning"] scores before and after."""
     texts, labels = table.read_table(config.table_file)  # read once: names and slice from the same rows
     names = table.class_names(texts, labels)

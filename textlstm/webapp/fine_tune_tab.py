@@ -26,10 +26,10 @@ from textlstm.input_checks import (
     generation_params,
 )
 from textlstm.training.fine_tuning import RECIPE
-from textlstm.training.tune import class_names, held_out_slice
+from textlstm.training.tune import held_out_slice
 from textlstm.webapp import fine_tune_job
 from textlstm.webapp.controls import CONCURRENCY_GROUP, checked
-from textlstm.webapp.tuned_models import MAX_KEPT, TIME_TO_LIVE, TunedModels
+from textlstm.webapp.tuned_models import TIME_TO_LIVE, TunedModels
 
 MAX_TABLE_BYTES = 1_000_000  # ~5,000 short texts or ~700 long reviews: minutes of training, not hours
 MAX_TABLE_ROWS = 5_000  # the benchmark's largest N is 3,000: the recipe's range
@@ -130,9 +130,8 @@ class FineTuneTab:
         of the tuned one in the visitor's class names)."""
         tuned = self.tuned(workspace)
         text = check_texts(text, name="text")[0]
-        names = _class_names(tuned.config.table_file)
         return (label_rule.as_dict(self.base.class_probabilities(text)[0], self.base.labels),
-                label_rule.as_dict(tuned.class_probabilities(text)[0], names))
+                label_rule.as_dict(tuned.class_probabilities(text)[0], tuned.labels))
 
     def generate(self, prompt, length, temperature, seed, workspace):
         """-> (the base model's text, the tuned model's) from the same prompt and settings."""
@@ -163,12 +162,6 @@ def _status(update):
             f"{update['steps']}" + (f" ({shown})" if shown else ""))
 
 
-@functools.lru_cache(maxsize=MAX_KEPT)
-def _class_names(table_file):
-    """[class of 0, class of 1] of a tuned model's table: "bad", "good" for the visitor who wrote them."""
-    return class_names(table_file)
-
-
 def _worse_note(before, after, worse):
     """A warning when the base model did better on the held-out slice: never a worse model in silence."""
     if not worse:
@@ -177,24 +170,47 @@ def _worse_note(before, after, worse):
             "knows texts like these. Keep using it, or try more examples.")
 
 
+def _figures_table(base, before, after):
+    """Markdown: accuracy and macro-F1 before (when the base answers the same classes) and after, then
+    recall per class, then the tuned model's confusion matrix (rows: the true class)."""
+    name = os.path.basename(base.folder)
+    lines = [f"| held-out slice ({after['examples']} texts) | accuracy | macro-F1 |", "| --- | ---: | ---: |"]
+    if before:
+        lines.append(f"| before: {name} | {before['accuracy']:.1%} | {before.get('macro_f1', float('nan')):.3f} |")
+    lines.append(f"| after: fine-tuned | **{after['accuracy']:.1%}** | **{after['macro_f1']:.3f}** |")
+    classes, matrix = after["confusion"]["labels"], after["confusion"]["matrix"]
+    recall_before = (before or {}).get("recall", {})
+    lines += ["", "| class | recall before | recall after |", "| --- | ---: | ---: |"]
+    lines += [f"| {c} | {recall_before[c]:.1%} | {after['recall'][c]:.1%} |" if c in recall_before else
+              f"| {c} | | {after['recall'][c]:.1%} |" for c in classes]
+    lines += ["", "| true \\ answered | " + " | ".join(classes) + " |", "| --- |" + " ---: |" * len(classes)]
+    lines += [f"| {c} | " + " | ".join(str(n) for n in row) + " |" for c, row in zip(classes, matrix)]
+    return "\n".join(lines)
+
+
 def _sentiment_results(base, tuned):
-    """(markdown: held-out accuracy before / after, rows: held-out examples side by side)."""
+    """(markdown: held-out figures before / after, rows: held-out examples side by side)."""
     figures = tuned.metrics["fine_tuning"]
-    before, after = (next(iter(figures[k].values())) for k in ("held_out_before", "held_out_after"))
+    after = next(iter(figures["held_out_after"].values()))
+    # the base's figures when it answers the same classes (or two, read in their order); else none
+    before = next(iter(figures["held_out_before"].values())) if "held_out_before" in figures else None
     training = tuned.metrics.get("training", {})
-    summary = (f"| held-out slice ({after['examples']} texts) | accuracy |\n| --- | ---: |\n"
-               f"| before: {os.path.basename(base.folder)} | {before['accuracy']:.1%} |\n"
-               f"| after: fine-tuned | **{after['accuracy']:.1%}** |\n\n"
-               f"{training.get('epochs', '?')} epochs; {training.get('new_words', 0)} new words in the vocabulary.")
-    summary += _worse_note(f"{before['accuracy']:.1%}", f"{after['accuracy']:.1%}",
-                           after["accuracy"] < before["accuracy"])
+    summary = (_figures_table(base, before, after) + f"\n\n{training.get('epochs', '?')} epochs; "
+               f"{training.get('new_words', 0)} new words in the vocabulary.")
+    if before:
+        summary += _worse_note(f"{before['accuracy']:.1%}", f"{after['accuracy']:.1%}",
+                               after["accuracy"] < before["accuracy"])
     texts, labels, names = held_out_slice(tuned.config)
-    # Each model answers in its own classes (a three-way base may say neutral); "changed most" compares
-    # P(the visitor's second class), read from the base as its P(positive | not neutral) like the figures above.
+    # Each model answers in its own classes (a three-way base may say neutral). With two sides on both,
+    # "changed most" compares P(the visitor's second class), read from the base as its P(positive | not
+    # neutral) like the figures above; with classes of the visitor's own, the hardest come first.
     rows_before, rows_after = base.class_probabilities(texts), tuned.class_probabilities(texts)
-    p_before = label_rule.positive_probability(rows_before, base.labels)  # base.predict_proba, without a second pass
-    p_after = label_rule.positive_probability(rows_after, names)
-    changed = sorted(range(len(texts)), key=lambda i: -abs(float(p_after[i]) - float(p_before[i])))
+    if label_rule.has_polarity(base.labels) and len(names) == 2:
+        p_before = label_rule.positive_probability(rows_before, base.labels)  # base.predict_proba, no second pass
+        p_after = label_rule.positive_probability(rows_after, names)
+        changed = sorted(range(len(texts)), key=lambda i: -abs(float(p_after[i]) - float(p_before[i])))
+    else:
+        changed = sorted(range(len(texts)), key=lambda i: float(rows_after[i, labels[i]]))
     (said_before, sure_before) = label_rule.decide(rows_before, base.labels)
     (said_after, sure_after) = label_rule.decide(rows_after, names)
     rows = [[texts[i], names[labels[i]], f"{said_before[i]} ({sure_before[i]:.2f})",
@@ -233,8 +249,8 @@ def _sentiment_part(tab):
     state = gr.State(None, time_to_live=TIME_TO_LIVE, delete_callback=tab.registry.release)
     with gr.Row():
         with gr.Column():
-            upload = gr.File(label=f"Labelled texts: CSV or TSV of text,label (two classes, at least "
-                                   f"{table.MIN_EXAMPLES}, at most {MAX_TABLE_ROWS:,} rows, "
+            upload = gr.File(label=f"Labelled texts: CSV or TSV of text,label (two or more classes of your own, "
+                                   f"at least {table.MIN_EXAMPLES}, at most {MAX_TABLE_ROWS:,} rows, "
                                    f"{MAX_TABLE_BYTES // 10**6} MB)",
                              file_types=[".csv", ".tsv", ".txt"])
             epochs = checked(gr.Slider(1, MAX_EPOCHS["sentiment"], value=RECIPE["sentiment"]["epochs"], step=1,

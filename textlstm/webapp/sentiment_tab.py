@@ -113,14 +113,15 @@ def classify_file(classifier, file):
         raise gr.Error(str(e)) from None
     labels = list(classifier.labels)
     decided, _ = label_rule.decide(rows, labels)
-    positive = label_rule.positive_probability(rows, labels)
+    polar = label_rule.has_polarity(labels)  # classes of your own have no positive_probability column
+    positive = label_rule.positive_probability(rows, labels) if polar else [None] * len(rows)
     out_dir = tempfile.mkdtemp(prefix="textlstm-batch-")
     out_path = os.path.join(out_dir, "predictions.csv")
     with open(out_path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["text", "label", *(f"p_{name}" for name in labels), "positive_probability"])
+        writer.writerow(["text", "label", *(f"p_{name}" for name in labels), *(["positive_probability"] * polar)])
         for text, label, row, p in zip(reviews, decided, rows, positive):
-            writer.writerow([text, label, *(f"{q:.6f}" for q in row), f"{p:.6f}"])
+            writer.writerow([text, label, *(f"{q:.6f}" for q in row), *([f"{p:.6f}"] * polar)])
     return out_path, _histogram(decided, labels)
 
 
