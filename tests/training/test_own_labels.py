@@ -33,8 +33,7 @@ def five_way(sentiment_run, tmp_path_factory):
     # The tiny base (an 8-unit LSTM that read movie phrases) has to move for topics it never saw: its
     # features learn at the head's rate here (the recipe's 0.3 stalls it at chance in 8 epochs).
     r = subprocess.run([TEXTLSTM, "train", "sentiment", "--from", sentiment_run, "--table-file", table, "--out", out,
-                        "--set", "epochs=30", "--set", "pretrained_learning_rate_multiplier=1.0", "--set", "batch_size=8",
-                        "--quiet"],
+                        "--set", "epochs=30", "--set", "pretrained_learning_rate_multiplier=1.0", "--quiet"],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     return out
@@ -76,6 +75,7 @@ def test_the_cli_answers_every_class_of_five(five_way, tmp_path):
     assert all(list(a["probabilities"]) == sorted(ASPECTS) and "positive_probability" not in a for a in answers)
     config = json.load(open(os.path.join(five_way, "config.json")))
     assert config["labels"] == sorted(ASPECTS) and config["base_model"]
+    assert config["batch_size"] == 8  # 70 rows: 15 held out, so batches of 8, as in Python
 
 
 TF_ONLY = r"""

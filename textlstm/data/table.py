@@ -81,6 +81,13 @@ def class_names(texts, labels, where="labels"):
     return label_ids(_with_words(texts, labels)[1], where)[1]
 
 
+def batch_size(train, validation, largest):
+    """Examples per batch for a table's splits: the largest power of two no larger than the smaller
+    split (a few dozen examples: small batches), at most `largest`."""
+    smaller = max(1, min(int(train.cardinality()), int(validation.cardinality())))
+    return min(largest, 1 << (smaller.bit_length() - 1))
+
+
 def labelled_splits(texts, labels, validation_fraction, seed, where="labels"):
     """(train, validation) datasets of (text, int32 label), stratified; refuses what cannot train."""
     if len(texts) != len(labels):

@@ -16,6 +16,7 @@ import os
 from textlstm import config as config_lib
 from textlstm import loading
 from textlstm.artifacts import VOCABULARY_FILE
+from textlstm.data import table
 from textlstm.errors import TextLSTMError
 from textlstm.models import sentiment_model
 from textlstm.text import rules, vectorizers
@@ -68,7 +69,13 @@ def fine_tune_config(kind, base, overrides=None):
     if kind == "sentiment":  # defaults the overrides may change
         inherited.update(max_tokens=base_config.max_tokens, sequence_length=base_config.sequence_length)
     config = dataclasses.replace(config, **inherited, **RECIPE[kind], base_model=os.path.abspath(folder))
-    return config_lib.apply_overrides(config, overrides or {})
+    config = config_lib.apply_overrides(config, overrides or {})
+    if kind == "sentiment" and config.table_file and "batch_size" not in (overrides or {}):
+        # a few dozen examples (the CLI's --table-file): batches no larger than the held-out slice
+        train, held_out = table.labelled_splits(*table.read_table(config.table_file), config.validation_fraction,
+                                                config.seed, where=f"table file {config.table_file}")
+        config = dataclasses.replace(config, batch_size=table.batch_size(train, held_out, config.batch_size))
+    return config
 
 
 def check_kind(base_config, kind, base):

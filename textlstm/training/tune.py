@@ -44,9 +44,8 @@ def fine_tune_sentiment(base, texts, labels, out=None, callbacks=None, from_scra
     csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows([("text", "label"), *zip(texts, labels)])
     path = os.path.join(out, TABLE_FILE)
     overrides = {"table_file": path, **overrides}
-    if "batch_size" not in overrides:  # a few dozen examples: batches no larger than the held-out slice
-        smaller = min(int(train.cardinality()), int(held_out.cardinality()))  # the run splits by the same counts
-        overrides["batch_size"] = _power_of_two(smaller, RECIPE["sentiment"]["batch_size"])
+    if "batch_size" not in overrides:  # the table is not written yet: fine_tune_config cannot read it
+        overrides["batch_size"] = table.batch_size(train, held_out, RECIPE["sentiment"]["batch_size"])
     config = _without_base(fine_tune_config("sentiment", base, overrides), from_scratch)
     if "sequence_length" not in overrides:  # short texts, a short window: the steps cost, padding or not
         config = apply_overrides(config, {"sequence_length": _window_for(texts, config.sequence_length)})
