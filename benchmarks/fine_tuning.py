@@ -14,6 +14,11 @@ Generator: base `shakespeare_char` -> 100,000 characters of Multi-domain review 
 split; the last 20,000 held out): fine-tuned vs from scratch, the same number of epochs and neither
 stopping early (equal wall-clock time: the same model and data per step), vs the base alone; nats/char on the held-out
 text, and a sample of each.
+Own labels (--part own): classes of a user's own, base `english_sentiment` (--own-base) ->
+`airline_tweets`' negative_reason (10 complaint reasons, the negative tweets), `multi_domain_sentiment`'s
+domain (4 product topics) and airline_tweets' negative / neutral / positive (3 classes); the same
+draws, macro-F1 on the full test split: fine-tuned (the defaults), the same architecture from
+scratch, and a class-balanced TF-IDF 1-2-gram logistic regression on the same N.
 Prints markdown tables (mean ± sd over seeds) with the machine, and the seconds of each fine-tuning.
 """
 
@@ -31,6 +36,16 @@ import numpy as np  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = {"goemotions": "goemotions_sentiment", "pros_cons": "pros_cons"}
 METHODS = ("fine-tuned", "from scratch", "NBSVM-bigram", "base alone")
+# The ten annotated reasons (../shared/README.md); a few rows of the file hold other text there
+REASONS = {b"Bad Flight", b"Can't Tell", b"Cancelled Flight", b"Customer Service Issue", b"Damaged Luggage",
+           b"Flight Attendant Complaints", b"Flight Booking Problems", b"Late Flight", b"Lost Luggage", b"longlines"}
+# Own-label targets: name -> (dataset, the feature that is the label, keep an example?)
+OWN_TARGETS = {
+    "complaint reason (10)": ("airline_tweets", "negative_reason", lambda ex: ex["negative_reason"] in REASONS),
+    "product domain (4)": ("multi_domain_sentiment", "domain", lambda ex: True),
+    "airline sentiment (3)": ("airline_tweets", "label", lambda ex: True),
+}
+OWN_METHODS = ("fine-tuned", "from scratch", "TF-IDF LR")
 GENERATOR_TEXT = 100_000  # characters of review text the generator adapts to
 GENERATOR_HELD_OUT = 20_000  # of them, the last ones: scored, never trained on
 
@@ -109,6 +124,86 @@ def sentiment_part(args):
     return rows, seconds
 
 
+def read_own_target(dataset, feature, keep, data_dir):
+    """(train texts, train labels, test texts, test labels) of a TFDS set with `feature` as the label,
+    spelled as the user would (class names), the examples `keep` accepts."""
+    from textlstm.data import catalog
+
+    builder = catalog.prepared_builder(dataset, catalog.resolve_data_dir(data_dir))
+    names = builder.info.features[feature].names if hasattr(builder.info.features[feature], "names") else None
+    out = []
+    for split in ("train", "test"):
+        rows = [(ex["text"].decode("utf-8"), names[ex[feature]] if names else ex[feature].decode("utf-8"))
+                for ex in catalog.load_split(builder, split).as_numpy_iterator() if keep(ex)]
+        out += [[t for t, _ in rows], [y for _, y in rows]]
+    return out
+
+
+def draw_own(texts, labels, n, seed):
+    """N examples drawn without replacement, seeded; a class drawn once is left out (fine-tuning needs
+    two of each: one to train on, one to hold out), for every method alike."""
+    from collections import Counter
+
+    from textlstm.data.table import MIN_PER_CLASS
+
+    order = np.random.default_rng(seed).permutation(len(texts))[:n]
+    counts = Counter(labels[i] for i in order)
+    kept = [i for i in order if counts[labels[i]] >= MIN_PER_CLASS]
+    return [texts[i] for i in kept], [labels[i] for i in kept]
+
+
+def macro_f1(predicted, truth) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(truth, predicted, average="macro"))
+
+
+def tfidf_predictions(texts, labels, test_texts):
+    """A class-balanced TF-IDF 1-2-gram logistic regression trained on the N examples alone."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    model = LogisticRegression(class_weight="balanced", max_iter=2000).fit(vectorizer.fit_transform(texts), labels)
+    return model.predict(vectorizer.transform(test_texts))
+
+
+def own_part(args):
+    """{(target, N): {method: [macro-F1 per seed]}}, and the seconds of each fine-tuning of 500 (or 300)."""
+    import textlstm
+    from textlstm.training import tune
+
+    base = textlstm.load_sentiment(args.own_base)
+    rows, seconds = {}, []
+    for name, (dataset, feature, keep) in OWN_TARGETS.items():
+        train_texts, train_labels, test_texts, test_labels = read_own_target(dataset, feature, keep, args.data_dir)
+        for n in args.sizes:
+            scores = {m: [] for m in OWN_METHODS}
+            for seed in range(args.seeds):
+                texts, labels = draw_own(train_texts, train_labels, n, seed)
+                with tempfile.TemporaryDirectory() as tmp:
+                    start = time.perf_counter()
+                    tuned = base.fine_tune(texts, labels, out=os.path.join(tmp, "tuned"), seed=seed)
+                    seconds.append((n, time.perf_counter() - start))
+                    scores["fine-tuned"].append(macro_f1([p.label for p in tuned.predict(test_texts)], test_labels))
+                    scratch = textlstm.load_sentiment(tune.fine_tune_sentiment(
+                        base.folder, texts, labels, os.path.join(tmp, "scratch"), from_scratch=True, seed=seed))
+                    scores["from scratch"].append(macro_f1([p.label for p in scratch.predict(test_texts)], test_labels))
+                scores["TF-IDF LR"].append(macro_f1(tfidf_predictions(texts, labels, test_texts), test_labels))
+                print(f"  {name} N={n} seed={seed}: " + ", ".join(f"{m} {s[-1]:.3f}" for m, s in scores.items()),
+                      file=sys.stderr, flush=True)
+            rows[(name, n)] = scores
+    return rows, seconds
+
+
+def own_table(rows) -> str:
+    lines = ["| target | N | " + " | ".join(OWN_METHODS) + " |", "| --- | ---: |" + " ---: |" * len(OWN_METHODS)]
+    for (name, n), scores in rows.items():
+        cells = [f"{np.mean(s):.3f} ± {np.std(s):.3f}" for s in (scores[m] for m in OWN_METHODS)]
+        lines.append(f"| {name} | {n:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def sentiment_table(rows) -> str:
     lines = ["| target | N | " + " | ".join(METHODS) + " |", "| --- | ---: |" + " ---: |" * len(METHODS)]
     for (name, n), scores in rows.items():
@@ -183,7 +278,8 @@ def main(argv=None):
     parser.add_argument("--base", default="imdb_sentiment")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000, 3000])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--part", choices=["sentiment", "generator", "both"], default="both")
+    parser.add_argument("--part", choices=["sentiment", "generator", "both", "own"], default="both")
+    parser.add_argument("--own-base", default="english_sentiment", help="the base of the own-label targets")
     parser.add_argument("--generator-epochs", type=int, default=6)
     parser.add_argument("--plot", help="write the learning curves here (PNG)")
     parser.add_argument("--limit", type=int, help="read only the first N examples of each split (a quick check)")
@@ -201,6 +297,13 @@ def main(argv=None):
                   f"over {len(seconds)} runs (this machine)")
         if args.plot:
             plot(rows, args.plot)
+    if args.part == "own":
+        rows, seconds = own_part(args)
+        print("macro-F1 on the full test split, mean ± sd over seeds\n\n" + own_table(rows))
+        for n in sorted({n for n, _ in seconds}):
+            times = [t for size, t in seconds if size == n]
+            print(f"\nfine-tuning {n} examples (defaults): {np.mean(times):.0f} s mean, {max(times):.0f} s max "
+                  f"over {len(times)} runs (this machine)")
     if args.part in ("generator", "both"):
         rows = generator_part(args)
         print("\n| generator on review text | held-out nats/char | training seconds |\n| --- | ---: | ---: |")
