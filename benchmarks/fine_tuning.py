@@ -124,17 +124,20 @@ def sentiment_part(args):
     return rows, seconds
 
 
-def read_own_target(dataset, feature, keep, data_dir):
+def read_own_target(dataset, feature, keep, data_dir, limit=None):
     """(train texts, train labels, test texts, test labels) of a TFDS set with `feature` as the label,
-    spelled as the user would (class names), the examples `keep` accepts."""
+    spelled as the user would (class names), the examples `keep` accepts (the first `limit` of each split)."""
+    import itertools
+
     from textlstm.data import catalog
 
     builder = catalog.prepared_builder(dataset, catalog.resolve_data_dir(data_dir))
     names = builder.info.features[feature].names if hasattr(builder.info.features[feature], "names") else None
     out = []
     for split in ("train", "test"):
+        kept = (ex for ex in catalog.load_split(builder, split).as_numpy_iterator() if keep(ex))
         rows = [(ex["text"].decode("utf-8"), names[ex[feature]] if names else ex[feature].decode("utf-8"))
-                for ex in catalog.load_split(builder, split).as_numpy_iterator() if keep(ex)]
+                for ex in itertools.islice(kept, limit)]
         out += [[t for t, _ in rows], [y for _, y in rows]]
     return out
 
@@ -176,7 +179,8 @@ def own_part(args):
     base = textlstm.load_sentiment(args.own_base)
     rows, seconds = {}, []
     for name, (dataset, feature, keep) in OWN_TARGETS.items():
-        train_texts, train_labels, test_texts, test_labels = read_own_target(dataset, feature, keep, args.data_dir)
+        train_texts, train_labels, test_texts, test_labels = read_own_target(dataset, feature, keep, args.data_dir,
+                                                                             args.limit)
         for n in args.sizes:
             scores = {m: [] for m in OWN_METHODS}
             for seed in range(args.seeds):
