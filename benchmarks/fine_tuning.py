@@ -179,6 +179,8 @@ def own_part(args):
     base = textlstm.load_sentiment(args.own_base)
     rows, seconds = {}, []
     for name, (dataset, feature, keep) in OWN_TARGETS.items():
+        if args.own_targets and not any(word in name for word in args.own_targets):
+            continue
         train_texts, train_labels, test_texts, test_labels = read_own_target(dataset, feature, keep, args.data_dir,
                                                                              args.limit)
         for n in args.sizes:
@@ -284,6 +286,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--part", choices=["sentiment", "generator", "both", "own"], default="both")
     parser.add_argument("--own-base", default="english_sentiment", help="the base of the own-label targets")
+    parser.add_argument("--own-targets", nargs="+", help="only the own-label targets whose name holds one of these "
+                        "words, e.g. domain reason (default: all)")
     parser.add_argument("--generator-epochs", type=int, default=6)
     parser.add_argument("--plot", help="write the learning curves here (PNG)")
     parser.add_argument("--limit", type=int, help="read only the first N examples of each split (a quick check)")
