@@ -1,7 +1,7 @@
 """Learning curves of fine-tuning on domains the base model has not seen, several seeds, one run.
 
     python benchmarks/fine_tuning.py [--sizes 100 300 1000 3000] [--seeds 3] [--plot docs/fine_tuning.png]
-                                     [--part sentiment|generator|both] [--limit N]
+                                     [--part sentiment|generator|both|own] [--limit N]
 
 Sentiment: base `imdb_sentiment` (IMDB reviews only) -> `goemotions_sentiment` and `pros_cons`. For
 each size N and seed, N examples are drawn from the target's train split and every method is
@@ -14,11 +14,12 @@ Generator: base `shakespeare_char` -> 100,000 characters of Multi-domain review 
 split; the last 20,000 held out): fine-tuned vs from scratch, the same number of epochs and neither
 stopping early (equal wall-clock time: the same model and data per step), vs the base alone; nats/char on the held-out
 text, and a sample of each.
-Own labels (--part own): classes of a user's own, base `english_sentiment` (--own-base) ->
-`airline_tweets`' negative_reason (10 complaint reasons, the negative tweets), `multi_domain_sentiment`'s
-domain (4 product topics) and airline_tweets' negative / neutral / positive (3 classes); the same
-draws, macro-F1 on the full test split: fine-tuned (the defaults), the same architecture from
-scratch, and a class-balanced TF-IDF 1-2-gram logistic regression on the same N.
+Own labels (--part own): classes of a user's own -> `airline_tweets`' negative_reason (10 complaint
+reasons, the negative tweets), `multi_domain_sentiment`'s domain (4 product topics) and airline_tweets'
+negative / neutral / positive (3 classes); the same draws, macro-F1 on the full test split:
+fine-tuned from `english_sentiment` (--own-base) with the defaults, the same architecture from scratch,
+a class-balanced TF-IDF 1-2-gram logistic regression on the same N, and with --encoder the defaults
+from a language-model encoder (`configs/english_encoder.json`'s run).
 Prints markdown tables (mean ± sd over seeds) with the machine, and the seconds of each fine-tuning.
 """
 
@@ -46,6 +47,7 @@ OWN_TARGETS = {
     "airline sentiment (3)": ("airline_tweets", "label", lambda ex: True),
 }
 OWN_METHODS = ("fine-tuned", "from scratch", "TF-IDF LR")
+ENCODER_METHOD = "fine-tuned from the LM encoder"  # with --encoder: configs/english_encoder.json's run
 GENERATOR_TEXT = 100_000  # characters of review text the generator adapts to
 GENERATOR_HELD_OUT = 20_000  # of them, the last ones: scored, never trained on
 
@@ -92,36 +94,70 @@ def accuracy(classifier, texts, labels) -> float:
     return float(((p > 0.5) == labels).mean())
 
 
-def sentiment_part(args):
-    import textlstm
-    from textlstm.training import tune
+def learning_curves(targets, sizes, seeds, draw_fn, methods):
+    """{(target, N): {method: [score per seed]}} and [(N, seconds of each fine-tuning)].
 
-    everyday = _everyday()
-    base = textlstm.load_sentiment(args.base)
+    targets: {name: (train texts, train labels, test texts, test labels)}; methods: {name: score(texts,
+    labels, seed, tmp, target) -> (score, seconds of the fine-tuning or None)}, all on the same draws."""
     rows, seconds = {}, []
-    for name, dataset in TARGETS.items():
-        train_texts, train_labels, test_texts, test_labels = read_target(dataset, args.data_dir, args.limit)
-        base_accuracy = accuracy(base, test_texts, test_labels)
-        for n in args.sizes:
-            scores = {m: [] for m in METHODS}
-            for seed in range(args.seeds):
-                texts, labels = draw(train_texts, train_labels, n, seed)
+    for name, target in targets.items():
+        for n in sizes:
+            scores = {m: [] for m in methods}
+            for seed in range(seeds):
+                texts, labels = draw_fn(target[0], target[1], n, seed)
                 with tempfile.TemporaryDirectory() as tmp:
-                    start = time.perf_counter()
-                    tuned = base.fine_tune(texts, labels, out=os.path.join(tmp, "tuned"), seed=seed)
-                    if n == 300:
-                        seconds.append(time.perf_counter() - start)
-                    scores["fine-tuned"].append(accuracy(tuned, test_texts, test_labels))
-                    scratch = textlstm.load_sentiment(tune.fine_tune_sentiment(
-                        base.folder, texts, labels, os.path.join(tmp, "scratch"), from_scratch=True, seed=seed))
-                    scores["from scratch"].append(accuracy(scratch, test_texts, test_labels))
-                predicted = everyday.nbsvm_predictions({name: (texts, np.array(labels), test_texts, test_labels)})
-                scores["NBSVM-bigram"].append(float((predicted[name] == test_labels).mean()))
-                scores["base alone"].append(base_accuracy)
+                    for method, score in methods.items():
+                        value, spent = score(texts, labels, seed, os.path.join(tmp, str(len(scores[method]))), target)
+                        scores[method].append(value)
+                        if spent is not None:
+                            seconds.append((n, spent))
                 print(f"  {name} N={n} seed={seed}: " + ", ".join(f"{m} {s[-1]:.3f}" for m, s in scores.items()),
                       file=sys.stderr, flush=True)
             rows[(name, n)] = scores
     return rows, seconds
+
+
+def fine_tuned(base, score):
+    """A method: `base` fine-tuned with the defaults (timed), scored by score(classifier, target)."""
+    def method(texts, labels, seed, tmp, target):
+        start = time.perf_counter()
+        tuned = base.fine_tune(texts, labels, out=tmp + "-tuned", seed=seed)
+        return score(tuned, target), time.perf_counter() - start
+    return method
+
+
+def from_scratch(base, score):
+    """A method: the same architecture and recipe with no base weights (vocabulary from the N texts)."""
+    def method(texts, labels, seed, tmp, target):
+        import textlstm
+        from textlstm.training import tune
+
+        folder = tune.fine_tune_sentiment(base.folder, texts, labels, tmp + "-scratch", from_scratch=True, seed=seed)
+        return score(textlstm.load_sentiment(folder), target), None
+    return method
+
+
+def sentiment_part(args):
+    import textlstm
+
+    everyday = _everyday()
+    base = textlstm.load_sentiment(args.base)
+    targets = {name: read_target(dataset, args.data_dir, args.limit) for name, dataset in TARGETS.items()}
+    base_accuracy = {name: accuracy(base, t[2], t[3]) for name, t in targets.items()}
+
+    def score(classifier, target):
+        return accuracy(classifier, target[2], target[3])
+
+    def nbsvm(texts, labels, seed, tmp, target):
+        predicted = everyday.nbsvm_predictions({"t": (texts, np.array(labels), target[2], target[3])})["t"]
+        return float((predicted == target[3]).mean()), None
+
+    def alone(texts, labels, seed, tmp, target):
+        return next(base_accuracy[n] for n, t in targets.items() if t is target), None
+
+    methods = dict(zip(METHODS, (fine_tuned(base, score), from_scratch(base, score), nbsvm, alone)))
+    rows, seconds = learning_curves(targets, args.sizes, args.seeds, draw, methods)
+    return rows, [t for n, t in seconds if n == 300]
 
 
 def read_own_target(dataset, feature, keep, data_dir, limit=None):
@@ -172,68 +208,55 @@ def tfidf_predictions(texts, labels, test_texts):
 
 
 def own_part(args):
-    """{(target, N): {method: [macro-F1 per seed]}}, and the seconds of each fine-tuning of 500 (or 300)."""
+    """{(target, N): {method: [macro-F1 per seed]}}, and [(N, seconds of each fine-tuning with the defaults)]."""
     import textlstm
-    from textlstm.training import tune
 
     base = textlstm.load_sentiment(args.own_base)
-    rows, seconds = {}, []
-    for name, (dataset, feature, keep) in OWN_TARGETS.items():
-        if args.own_targets and not any(word in name for word in args.own_targets):
-            continue
-        train_texts, train_labels, test_texts, test_labels = read_own_target(dataset, feature, keep, args.data_dir,
-                                                                             args.limit)
-        for n in args.sizes:
-            scores = {m: [] for m in OWN_METHODS}
-            for seed in range(args.seeds):
-                texts, labels = draw_own(train_texts, train_labels, n, seed)
-                with tempfile.TemporaryDirectory() as tmp:
-                    start = time.perf_counter()
-                    tuned = base.fine_tune(texts, labels, out=os.path.join(tmp, "tuned"), seed=seed)
-                    seconds.append((n, time.perf_counter() - start))
-                    scores["fine-tuned"].append(macro_f1([p.label for p in tuned.predict(test_texts)], test_labels))
-                    scratch = textlstm.load_sentiment(tune.fine_tune_sentiment(
-                        base.folder, texts, labels, os.path.join(tmp, "scratch"), from_scratch=True, seed=seed))
-                    scores["from scratch"].append(macro_f1([p.label for p in scratch.predict(test_texts)], test_labels))
-                scores["TF-IDF LR"].append(macro_f1(tfidf_predictions(texts, labels, test_texts), test_labels))
-                print(f"  {name} N={n} seed={seed}: " + ", ".join(f"{m} {s[-1]:.3f}" for m, s in scores.items()),
-                      file=sys.stderr, flush=True)
-            rows[(name, n)] = scores
-    return rows, seconds
+    targets = {name: read_own_target(dataset, feature, keep, args.data_dir, args.limit)
+               for name, (dataset, feature, keep) in OWN_TARGETS.items()
+               if not args.own_targets or any(word in name for word in args.own_targets)}
+
+    def score(classifier, target):
+        return macro_f1([p.label for p in classifier.predict(target[2])], target[3])
+
+    def tfidf(texts, labels, seed, tmp, target):
+        return macro_f1(tfidf_predictions(texts, labels, target[2]), target[3]), None
+
+    methods = dict(zip(OWN_METHODS, (fine_tuned(base, score), from_scratch(base, score), tfidf)))
+    if args.encoder:  # an untimed column: the defaults' timings are the base's
+        encoder = fine_tuned(textlstm.load_sentiment(args.encoder), score)
+        methods = {ENCODER_METHOD: lambda *a: (encoder(*a)[0], None), **methods}
+    return learning_curves(targets, args.sizes, args.seeds, draw_own, methods)
 
 
-def own_table(rows) -> str:
-    lines = ["| target | N | " + " | ".join(OWN_METHODS) + " |", "| --- | ---: |" + " ---: |" * len(OWN_METHODS)]
+def table(rows, methods, percent=False) -> str:
+    """Markdown: a row per (target, N), mean ± sd over seeds of each method."""
+    scale, digits = (100, 1) if percent else (1, 3)
+    lines = ["| target | N | " + " | ".join(methods) + " |", "| --- | ---: |" + " ---: |" * len(methods)]
     for (name, n), scores in rows.items():
-        cells = [f"{np.mean(s):.3f} ± {np.std(s):.3f}" for s in (scores[m] for m in OWN_METHODS)]
+        cells = [f"{scale * np.mean(s):.{digits}f} ± {scale * np.std(s):.{digits}f}" for s in (scores[m] for m in methods)]
         lines.append(f"| {name} | {n:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def sentiment_table(rows) -> str:
-    lines = ["| target | N | " + " | ".join(METHODS) + " |", "| --- | ---: |" + " ---: |" * len(METHODS)]
-    for (name, n), scores in rows.items():
-        cells = [f"{100 * np.mean(s):.1f} ± {100 * np.std(s):.1f}" for s in (scores[m] for m in METHODS)]
-        lines.append(f"| {name} | {n:,} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def plot(rows, path):
+def plot(rows, path, methods, ylabel, title, percent=False):
+    """One panel per target: each method's mean ± sd against N (log scale)."""
     from textlstm import artifacts
 
     plt = artifacts.pyplot()
-    names = sorted({name for name, _ in rows})
+    scale = 100 if percent else 1
+    names = list(dict.fromkeys(name for name, _ in rows))
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4), squeeze=False)
     for ax, name in zip(axes[0], names):
         sizes = sorted(n for target, n in rows if target == name)
-        for method, style in zip(METHODS, ("o-", "s--", "^:", "-")):
-            means = [100 * np.mean(rows[(name, n)][method]) for n in sizes]
-            sds = [100 * np.std(rows[(name, n)][method]) for n in sizes]
+        for method, style in zip(methods, ("o-", "s--", "^:", "d-.", "-")):
+            means = [scale * np.mean(rows[(name, n)][method]) for n in sizes]
+            sds = [scale * np.std(rows[(name, n)][method]) for n in sizes]
             ax.errorbar(sizes, means, yerr=sds, fmt=style, capsize=3, label=method)
         ax.set_xscale("log")
         ax.set_xlabel("labelled training examples (N)")
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_title(f"imdb_sentiment -> {name}")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title(name))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -286,6 +309,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--part", choices=["sentiment", "generator", "both", "own"], default="both")
     parser.add_argument("--own-base", default="english_sentiment", help="the base of the own-label targets")
+    parser.add_argument("--encoder", help="a language-model encoder's run folder (configs/english_encoder.json): "
+                        "one more own-label column, fine-tuned from it")
     parser.add_argument("--own-targets", nargs="+", help="only the own-label targets whose name holds one of these "
                         "words, e.g. domain reason (default: all)")
     parser.add_argument("--generator-epochs", type=int, default=6)
@@ -299,15 +324,18 @@ def main(argv=None):
     print(f"machine: {env['cpu']}, {env['cpu_count']} CPUs, TensorFlow {env['tensorflow']}\n")
     if args.part in ("sentiment", "both"):
         rows, seconds = sentiment_part(args)
-        print(sentiment_table(rows))
+        print(table(rows, METHODS, percent=True))
         if seconds:
             print(f"\nfine-tuning 300 examples (defaults): {np.mean(seconds):.0f} s mean, {max(seconds):.0f} s max "
                   f"over {len(seconds)} runs (this machine)")
         if args.plot:
-            plot(rows, args.plot)
+            plot(rows, args.plot, METHODS, "test accuracy (%)", lambda name: f"{args.base} -> {name}", percent=True)
     if args.part == "own":
         rows, seconds = own_part(args)
-        print("macro-F1 on the full test split, mean ± sd over seeds\n\n" + own_table(rows))
+        methods = list(next(iter(rows.values()))) if rows else OWN_METHODS
+        print(f"base {args.own_base}; macro-F1 on the full test split, mean ± sd over seeds\n\n" + table(rows, methods))
+        if args.plot:
+            plot(rows, args.plot, methods, "test macro-F1", lambda name: f"{args.own_base} -> {name}")
         for n in sorted({n for n, _ in seconds}):
             times = [t for size, t in seconds if size == n]
             print(f"\nfine-tuning {n} examples (defaults): {np.mean(times):.0f} s mean, {max(times):.0f} s max "

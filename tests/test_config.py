@@ -32,9 +32,12 @@ def test_set_arguments_are_typed_from_the_dataclass():
     ({"learning_rate_schedule": "linear"}, ["learning_rate_schedule", "plateau, cosine"]),
     ({"final_learning_rate_fraction": "2"}, ["final_learning_rate_fraction", "[0, 1]"]),
     ({"weight_decay": "-0.1"}, ["weight_decay", "[0, 1)"]),
+    ({"class_weight": "even"}, ["class_weight", "balanced"]),
+    ({"pretrained_learning_rate_multiplier": "1.5"}, ["pretrained_learning_rate_multiplier", "[0, 1]", "frozen"]),
 ])
 def test_bad_overrides_name_the_key(overrides, words):
-    config = SentimentConfig() if "pooling" in overrides else CharLMConfig()
+    sentiment = {"pooling", "class_weight", "pretrained_learning_rate_multiplier"}
+    config = SentimentConfig() if sentiment & set(overrides) else CharLMConfig()
     with pytest.raises(TextLSTMError) as info:
         apply_overrides(config, overrides)
     for word in words:

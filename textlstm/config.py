@@ -76,7 +76,7 @@ class SentimentConfig:
     pretrain_transfer: str = "all"  # all: embedding and matching LSTMs; embedding: the word vectors only (ablation)
     # Pretrained layers take this fraction of each optimizer step, the new head the full step
     # (discriminative fine-tuning, Howard & Ruder 2018): the pretrained features change slowly.
-    pretrained_learning_rate_multiplier: float = 1.0
+    pretrained_learning_rate_multiplier: float = 1.0  # 0: frozen (a linear probe of the pretrained features)
     # Adversarial training (Miyato et al. 2017; textlstm/adversarial.py): the loss on each text plus
     # the loss after its embedded words are pushed `adversarial_epsilon` word-vector norms the worst way.
     adversarial_epsilon: float = 0.0  # 0: off; Miyato et al.'s 5.0 on normalised embeddings ~ 0.3 here; ~2.5x the step time
@@ -92,6 +92,9 @@ class SentimentConfig:
     ngram_weight_decay: float = 0.0  # > 0: AdamW's decoupled decay (per step, x learning rate)
     ngram_weight: Optional[float] = None  # the member's share of the summed logits; None: the best on validation
     # --- calibration ---
+    # "balanced": each class's examples weigh total / (classes x its count) in the loss (sklearn's rule),
+    # so a rare label of a user's own counts as much as a common one; None: every example alike.
+    class_weight: Optional[str] = None
     calibrate: bool = False  # fit a temperature on the validation sets and fold it into the last layer
     # "vector": a temperature and a bias per class (three or more classes; Guo et al.'s vector scaling),
     # for a model one temperature cannot fit on every kind of text: SST's sentences want a softer answer
@@ -251,9 +254,11 @@ def validate_config(config: AnyConfig) -> None:
             raise TextLSTMError(f"config key 'pretrain_transfer' must be one of all, embedding; got {config.pretrain_transfer!r}")
         if config.pretrain_directions == 2 and not config.bidirectional:
             raise TextLSTMError("config key 'pretrain_directions' 2 needs 'bidirectional': true")
-        if not 0.0 < config.pretrained_learning_rate_multiplier <= 1.0:
-            raise TextLSTMError("config key 'pretrained_learning_rate_multiplier' must be in (0, 1], "
+        if not 0.0 <= config.pretrained_learning_rate_multiplier <= 1.0:
+            raise TextLSTMError("config key 'pretrained_learning_rate_multiplier' must be in [0, 1] (0: frozen), "
                                 f"got {config.pretrained_learning_rate_multiplier}")
+        if config.class_weight not in (None, "balanced"):
+            raise TextLSTMError(f"config key 'class_weight' must be null or \"balanced\", got {config.class_weight!r}")
         if config.calibration not in ("temperature", "vector"):
             raise TextLSTMError(f"config key 'calibration' must be one of temperature, vector; got {config.calibration!r}")
         if config.calibration == "vector" and len(config.labels) < 3:

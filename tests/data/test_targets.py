@@ -43,3 +43,13 @@ def test_accuracy_decides_among_the_known_classes():
     np.testing.assert_array_equal(targets.correct(polar, p).numpy(), [1.0, 0.0])
     every = targets.target_tensor(tf.constant([0, 1]), [True] * 3)
     np.testing.assert_array_equal(targets.correct(every, p).numpy(), [0.0, 1.0])
+
+
+def test_balanced_class_weights_make_each_class_weigh_the_same_in_the_loss():
+    weights = targets.balanced_weights([30, 10, 0, 20])  # a class with no example weighs nothing
+    np.testing.assert_allclose(weights, [60 / 90, 60 / 30, 0.0, 60 / 60])
+    np.testing.assert_allclose(np.array([30, 10, 0, 20]) * weights, [20, 20, 0, 20])  # equal totals
+    rows = targets.target_tensor(tf.constant([1, 0, 3]), [True] * 4)
+    np.testing.assert_allclose(targets.example_weights(rows, weights).numpy(), [2.0, 2 / 3, 1.0], rtol=1e-6)
+    binary = targets.target_tensor(tf.constant([1, 0, 0]), [True, True])  # (B, 1): the sigmoid head's labels
+    np.testing.assert_allclose(targets.example_weights(binary, [0.75, 1.5]).numpy(), [1.5, 0.75, 0.75])

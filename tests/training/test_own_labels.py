@@ -48,6 +48,8 @@ def test_the_api_answers_in_the_users_classes(sentiment_run, tmp_path, classes):
     assert list(tuned.labels) == classes == tuned.config.labels  # sorted: the model's output order
     after = tuned.metrics["fine_tuning"]["held_out_after"]["table"]
     assert after["confusion"]["labels"] == classes and set(after["recall"]) == set(classes)
+    weights = tuned.metrics["training"]["class_weights"]  # the recipe's balanced loss: each class weighs alike
+    assert list(weights) == classes and all(w > 0 for w in weights.values())
     texts = [ASPECT_TEXTS[c] for c in ("food", "price", "service")]
     predictions = tuned.predict(texts)
     assert all(list(p.probabilities) == classes and abs(sum(p.probabilities.values()) - 1) < 1e-5 for p in predictions)

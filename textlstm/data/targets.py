@@ -55,6 +55,20 @@ def per_example_loss(targets: tf.Tensor, probabilities: tf.Tensor) -> tf.Tensor:
     return tf.math.log(known) - tf.math.log(true)
 
 
+def balanced_weights(counts) -> list:
+    """Examples per class -> each class's weight, total / (classes x count): sklearn's "balanced"."""
+    total, present = sum(counts), [c for c in counts if c > 0]
+    return [total / (len(present) * c) if c else 0.0 for c in counts]
+
+
+def example_weights(targets: tf.Tensor, class_weights) -> tf.Tensor:
+    """(B, 1) labels or (B, C) target rows -> (B,) the weight of each example's class."""
+    weights = tf.constant(class_weights, tf.float32)  # (C,)
+    if targets.shape[-1] == 1:
+        return tf.where(targets[:, 0] > 0.5, weights[1], weights[0])
+    return tf.reduce_sum(tf.where(targets > 0.5, weights[None, :], 0.0), axis=-1)
+
+
 def correct(targets: tf.Tensor, probabilities: tf.Tensor) -> tf.Tensor:
     """(B,) 1.0 where the most probable of the example's known classes is its class."""
     if probabilities.shape[-1] == 1:

@@ -61,6 +61,10 @@ class SentimentTask(Task):
                                             label_names=list(label_rule.SENTIMENT_LABELS))
                 self.sets.append((source, {"train": edited, "validation": None, "test": None}))
                 trains.append(edited)
+        self.class_weights = None  # config.class_weight "balanced": from the training examples' classes
+        if config.class_weight == "balanced":
+            self.class_weights = targets.balanced_weights(_class_counts(trains, len(config.labels)))
+            self.data_summary["class_weights"] = dict(zip(config.labels, (round(w, 4) for w in self.class_weights)))
         known = {s.name: targets.known_classes(s.label_names, config.labels) for s, _ in self.sets}
         self.train_ids = [pipelines.vectorize_examples(t, self.vectorizer, s.sequence_length, known[s.name])
                           for t, (s, _) in zip(trains, self.sets)]
@@ -114,7 +118,8 @@ class SentimentTask(Task):
         return combined, summary
 
     def per_example_loss(self, labels, probabilities):  # (B, 1) or (B, C) targets and outputs -> (B,)
-        return targets.per_example_loss(labels, probabilities)
+        loss = targets.per_example_loss(labels, probabilities)
+        return loss if self.class_weights is None else loss * targets.example_weights(labels, self.class_weights)
 
     def training_forward(self, model):
         """The adversarial objective when `adversarial_epsilon` > 0; None: the plain loss."""
@@ -185,6 +190,16 @@ class SentimentTask(Task):
             metrics["fine_tuning"]["held_out_after"] = evaluation.evaluate_sets(
                 end_to_end, held_out, calibrated, labels)["evaluation"]
         return metrics
+
+
+def _class_counts(datasets, num_classes) -> list:
+    """Training examples per model class over (text, class id) datasets (dropped classes, -1, not counted)."""
+    counts = [0] * num_classes
+    for ds in datasets:
+        for label in ds.map(lambda text, label: label).batch(4096).as_numpy_iterator():
+            for k in range(num_classes):
+                counts[k] += int((label == k).sum())
+    return counts
 
 
 def _concatenate(datasets):
