@@ -207,16 +207,16 @@ def _cmdline(pid):
 
 
 @pytest.mark.slow
-def test_real_browser_fine_tune_tab(tab_server, gadgets, tmp_path):
+def test_real_browser_fine_tune_tab(tab_server, tmp_path):
+    """One fine-tuning in Chromium, on five classes of one's own (two and three classes go through the
+    same handler in the gradio_client tests above): upload, progress, comparison, try it."""
     if not os.path.exists(browser.CHROMIUM):
         pytest.skip(reason=f"Chromium is not installed at {browser.CHROMIUM} (CI installs it: apt-get install chromium)")
-    seen = browser.drive_fine_tune_tab(tab_server[0], str(tmp_path), gadgets)
-    assert "held-out slice" in seen["comparison"] and seen["rows"] >= 1
-    assert seen["after"] in ("good", "bad")
-    assert os.path.getsize(seen["screenshot"]) > 10_000
-    aspects = write_table(tmp_path / "aspects.csv", aspect_rows(sorted(ASPECTS)))  # five classes of one's own
+    aspects = write_table(tmp_path / "aspects.csv", aspect_rows(sorted(ASPECTS)))
     seen = browser.drive_fine_tune_tab(tab_server[0], str(tmp_path), aspects)
-    assert "held-out slice" in seen["comparison"] and seen["after"] in ASPECTS
+    assert "held-out slice" in seen["comparison"] and seen["rows"] >= 1
+    assert seen["after"] in ASPECTS
+    assert os.path.getsize(seen["screenshot"]) > 10_000
 
 
 def test_tuned_models_are_bounded_and_deleted_with_their_visitors(tmp_path, monkeypatch):
