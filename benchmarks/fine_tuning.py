@@ -98,7 +98,8 @@ def learning_curves(targets, sizes, seeds, draw_fn, methods):
     """{(target, N): {method: [score per seed]}} and [(N, seconds of each fine-tuning)].
 
     targets: {name: (train texts, train labels, test texts, test labels)}; methods: {name: score(texts,
-    labels, seed, tmp, target) -> (score, seconds of the fine-tuning or None)}, all on the same draws."""
+    labels, seed, folder, target) -> (score, seconds of the fine-tuning or None)}, all on the same draws,
+    each with a folder of its own to write in."""
     rows, seconds = {}, []
     for name, target in targets.items():
         for n in sizes:
@@ -106,8 +107,8 @@ def learning_curves(targets, sizes, seeds, draw_fn, methods):
             for seed in range(seeds):
                 texts, labels = draw_fn(target[0], target[1], n, seed)
                 with tempfile.TemporaryDirectory() as tmp:
-                    for method, score in methods.items():
-                        value, spent = score(texts, labels, seed, os.path.join(tmp, str(len(scores[method]))), target)
+                    for index, (method, score) in enumerate(methods.items()):
+                        value, spent = score(texts, labels, seed, os.path.join(tmp, str(index)), target)
                         scores[method].append(value)
                         if spent is not None:
                             seconds.append((n, spent))
@@ -119,20 +120,20 @@ def learning_curves(targets, sizes, seeds, draw_fn, methods):
 
 def fine_tuned(base, score):
     """A method: `base` fine-tuned with the defaults (timed), scored by score(classifier, target)."""
-    def method(texts, labels, seed, tmp, target):
+    def method(texts, labels, seed, folder, target):
         start = time.perf_counter()
-        tuned = base.fine_tune(texts, labels, out=tmp + "-tuned", seed=seed)
+        tuned = base.fine_tune(texts, labels, out=folder, seed=seed)
         return score(tuned, target), time.perf_counter() - start
     return method
 
 
 def from_scratch(base, score):
     """A method: the same architecture and recipe with no base weights (vocabulary from the N texts)."""
-    def method(texts, labels, seed, tmp, target):
+    def method(texts, labels, seed, folder, target):
         import textlstm
         from textlstm.training import tune
 
-        folder = tune.fine_tune_sentiment(base.folder, texts, labels, tmp + "-scratch", from_scratch=True, seed=seed)
+        tune.fine_tune_sentiment(base.folder, texts, labels, folder, from_scratch=True, seed=seed)
         return score(textlstm.load_sentiment(folder), target), None
     return method
 
@@ -143,17 +144,17 @@ def sentiment_part(args):
     everyday = _everyday()
     base = textlstm.load_sentiment(args.base)
     targets = {name: read_target(dataset, args.data_dir, args.limit) for name, dataset in TARGETS.items()}
-    base_accuracy = {name: accuracy(base, t[2], t[3]) for name, t in targets.items()}
+    base_accuracy = {id(t): accuracy(base, t[2], t[3]) for t in targets.values()}  # once per target
 
     def score(classifier, target):
         return accuracy(classifier, target[2], target[3])
 
-    def nbsvm(texts, labels, seed, tmp, target):
+    def nbsvm(texts, labels, seed, folder, target):
         predicted = everyday.nbsvm_predictions({"t": (texts, np.array(labels), target[2], target[3])})["t"]
         return float((predicted == target[3]).mean()), None
 
-    def alone(texts, labels, seed, tmp, target):
-        return next(base_accuracy[n] for n, t in targets.items() if t is target), None
+    def alone(texts, labels, seed, folder, target):
+        return base_accuracy[id(target)], None
 
     methods = dict(zip(METHODS, (fine_tuned(base, score), from_scratch(base, score), nbsvm, alone)))
     rows, seconds = learning_curves(targets, args.sizes, args.seeds, draw, methods)
@@ -219,7 +220,7 @@ def own_part(args):
     def score(classifier, target):
         return macro_f1([p.label for p in classifier.predict(target[2])], target[3])
 
-    def tfidf(texts, labels, seed, tmp, target):
+    def tfidf(texts, labels, seed, folder, target):
         return macro_f1(tfidf_predictions(texts, labels, target[2]), target[3]), None
 
     methods = dict(zip(OWN_METHODS, (fine_tuned(base, score), from_scratch(base, score), tfidf)))

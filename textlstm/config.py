@@ -59,6 +59,9 @@ class SentimentConfig:
     clipnorm: float = 1.0  # LSTMs occasionally spike early in training
     patience: int = 2  # early stopping on validation loss, in epochs
     seed: int = 1337  # shuffling and initialisation: same seed, same run
+    # "balanced": each class's examples weigh total / (classes x its count) in the loss (sklearn's rule),
+    # so a rare label of a user's own counts as much as a common one; None: every example alike.
+    class_weight: Optional[str] = None
     # --- optional language-model pretraining on unlabelled text (Dai & Le 2015) ---
     # The embedding and (forward) LSTMs first learn to predict the next word of the
     # training texts plus `pretrain_split`; the classifier then starts from them.
@@ -92,9 +95,6 @@ class SentimentConfig:
     ngram_weight_decay: float = 0.0  # > 0: AdamW's decoupled decay (per step, x learning rate)
     ngram_weight: Optional[float] = None  # the member's share of the summed logits; None: the best on validation
     # --- calibration ---
-    # "balanced": each class's examples weigh total / (classes x its count) in the loss (sklearn's rule),
-    # so a rare label of a user's own counts as much as a common one; None: every example alike.
-    class_weight: Optional[str] = None
     calibrate: bool = False  # fit a temperature on the validation sets and fold it into the last layer
     # "vector": a temperature and a bias per class (three or more classes; Guo et al.'s vector scaling),
     # for a model one temperature cannot fit on every kind of text: SST's sentences want a softer answer

@@ -9,6 +9,8 @@ last. Each source keeps its own static batch length.
 import dataclasses
 import os
 
+import numpy as np
+
 import tensorflow as tf
 
 from textlstm import artifacts
@@ -61,10 +63,6 @@ class SentimentTask(Task):
                                             label_names=list(label_rule.SENTIMENT_LABELS))
                 self.sets.append((source, {"train": edited, "validation": None, "test": None}))
                 trains.append(edited)
-        self.class_weights = None  # config.class_weight "balanced": from the training examples' classes
-        if config.class_weight == "balanced":
-            self.class_weights = targets.balanced_weights(_class_counts(trains, len(config.labels)))
-            self.data_summary["class_weights"] = dict(zip(config.labels, (round(w, 4) for w in self.class_weights)))
         known = {s.name: targets.known_classes(s.label_names, config.labels) for s, _ in self.sets}
         self.train_ids = [pipelines.vectorize_examples(t, self.vectorizer, s.sequence_length, known[s.name])
                           for t, (s, _) in zip(trains, self.sets)]
@@ -73,6 +71,10 @@ class SentimentTask(Task):
                                for s, split in self.sets if split["validation"]}
         self.num_train = {s.name: sum(1 for _ in ids) for (s, _), ids in zip(self.sets, self.train_ids)}  # fills caches
         self.num_validation = {name: sum(1 for _ in ids) for name, ids in self.validation_ids.items()}
+        self.class_weights = None  # config.class_weight "balanced": from the classes of what trains (cached ids)
+        if config.class_weight == "balanced":
+            self.class_weights = targets.balanced_weights(_class_counts(self.train_ids, len(config.labels)))
+            self.data_summary["class_weights"] = dict(zip(config.labels, (round(w, 4) for w in self.class_weights)))
         smallest = min([*self.num_train.values(), *self.num_validation.values()])
         if smallest < config.batch_size:
             raise TextLSTMError(
@@ -192,14 +194,14 @@ class SentimentTask(Task):
         return metrics
 
 
-def _class_counts(datasets, num_classes) -> list:
-    """Training examples per model class over (text, class id) datasets (dropped classes, -1, not counted)."""
-    counts = [0] * num_classes
-    for ds in datasets:
-        for label in ds.map(lambda text, label: label).batch(4096).as_numpy_iterator():
-            for k in range(num_classes):
-                counts[k] += int((label == k).sum())
-    return counts
+def _class_counts(train_ids, num_classes) -> list:
+    """Training examples per model class over (ids, target) datasets: (1,) labels (two classes) or (C,)
+    target rows, where a class a source does not know is -1, never counted."""
+    counts = np.zeros(num_classes, np.int64)
+    for ids in train_ids:
+        for _, target in ids.batch(4096).as_numpy_iterator():
+            counts += np.bincount(target[:, 0].astype(int), minlength=2) if num_classes == 2 else (target > 0.5).sum(0)
+    return counts.tolist()
 
 
 def _concatenate(datasets):
